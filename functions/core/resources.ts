@@ -1,0 +1,105 @@
+/**
+ * One definition of every resource name, environment variable and event shape used by both worlds:
+ * the CDK stack and the embedded runtime. Pure constants, no SDK.
+ */
+
+/** Logical resource names. The stack suffixes bucket names with account and region (global namespace). */
+export interface ResourceNames {
+  stream: string;
+  table: string;
+  anomalyBucket: string;
+  syntheticBucket: string;
+  datasetBucket: string;
+  eventBus: string;
+}
+
+/**
+ * Resource names for a deployment.
+ * @param prefix - name prefix, `harbinger` by default
+ * @param suffix - appended to bucket names (e.g. `<account>-<region>` on AWS, nothing locally)
+ */
+export function resourceNames(prefix = 'harbinger', suffix?: string): ResourceNames {
+  const bucket = (what: string): string => (suffix ? `${prefix}-${what}-${suffix}` : `${prefix}-${what}`);
+  return {
+    stream: `${prefix}-logs`,
+    table: `${prefix}-state`,
+    anomalyBucket: bucket('anomalies'),
+    syntheticBucket: bucket('synthetic'),
+    datasetBucket: bucket('datasets'),
+    eventBus: `${prefix}-bus`,
+  };
+}
+
+/** Environment variables the handlers read. Set by the CDK stack and by the embedded runtime. */
+export const ENV = {
+  table: 'HARBINGER_TABLE',
+  anomalyBucket: 'HARBINGER_ANOMALY_BUCKET',
+  datasetBucket: 'HARBINGER_DATASET_BUCKET',
+  eventBus: 'HARBINGER_EVENT_BUS',
+  partitionRules: 'HARBINGER_PARTITION_RULES',
+  defaultRegion: 'HARBINGER_DEFAULT_REGION',
+  allowedLatenessSec: 'HARBINGER_ALLOWED_LATENESS_SEC',
+  profileCacheTtlSec: 'HARBINGER_PROFILE_CACHE_TTL_SEC',
+  /** Local only: endpoint override for every AWS client. Unset on AWS. */
+  endpoint: 'HARBINGER_AWS_ENDPOINT',
+} as const;
+
+/** DynamoDB single-table key layout (pk/sk strings). */
+export const KEYS = {
+  profilePk: (partition: string): string => `PROFILE#${partition}`,
+  profileVersionSk: (version: number): string => `V#${String(version).padStart(10, '0')}`,
+  currentSk: 'CURRENT',
+  windowPk: (partition: string): string => `WINDOW#${partition}`,
+  windowSk: (windowStart: number): string => `M#${new Date(windowStart).toISOString()}`,
+  statePk: (partition: string): string => `STATE#${partition}`,
+  stateSk: 'DETECTORS',
+  /** Sparse GSI listing windows still open; sharded to avoid one hot key. */
+  openIndex: 'open-windows',
+  openShards: 4,
+  openPk: (shard: number): string => `OPEN#${shard}`,
+} as const;
+
+/** EventBridge source and detail-types. */
+export const EVENTS = {
+  source: 'harbinger',
+  anomalyDetected: 'Log Anomaly Detected',
+  anomalyPredicted: 'Log Anomaly Predicted',
+  capacityAdjusted: 'Capacity Adjusted',
+  scenarioRunCompleted: 'Scenario Run Completed',
+} as const;
+
+/** S3 object key for an anomaly (deterministic, so a retried write overwrites itself). */
+export function anomalyKey(partition: string, windowStart: number, id: string): string {
+  const d = new Date(windowStart).toISOString();
+  return `anomalies/partition=${encodeURIComponent(partition)}/date=${d.slice(0, 10)}/${d.slice(11, 16).replace(':', '')}-${id}.json`;
+}
+
+/** S3 object key for a closed window's features (training data). */
+export function windowFeaturesKey(partition: string, windowStart: number): string {
+  const d = new Date(windowStart).toISOString();
+  return `windows/partition=${encodeURIComponent(partition)}/date=${d.slice(0, 10)}/${d.slice(11, 16).replace(':', '')}.json`;
+}
+
+/**
+ * The state table's key schema, written once: the CDK construct and local provisioning both read it.
+ * Single table: profiles (versions + CURRENT pointer), open/closed windows, detector state.
+ */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  openIndex: {
+    name: KEYS.openIndex,
+    partitionKey: 'openShard',
+    /** Window start, epoch ms (Number). */
+    sortKey: 'windowStart',
+  },
+  /** TTL attribute (epoch seconds) on window items. */
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Stream settings shared by both worlds. */
+export const STREAM_DEFAULTS = {
+  /** At least two shards, so the cross-shard merge path is always exercised. */
+  shards: 2,
+  retentionHours: 24,
+} as const;

@@ -1,0 +1,243 @@
+/**
+ * Shared domain types: the contracts between decode, parse, templates, features, profiles,
+ * detectors and anomalies. Pure TypeScript, no AWS SDK. Both worlds (Lambda and the embedded
+ * runtime) use exactly these shapes.
+ */
+
+/** One log event as delivered by a CloudWatch Logs subscription (or a plain JSON line). */
+export interface LogEvent {
+  /** CloudWatch event id (or a deterministic id derived for plain lines). */
+  id: string;
+  /** Event time, epoch milliseconds (the event's own timestamp, not arrival time). */
+  timestamp: number;
+  /** Raw message as the service wrote it. */
+  message: string;
+  logGroup: string;
+  logStream: string;
+}
+
+/** Result of decoding one Kinesis record. */
+export type DecodedRecord =
+  | { kind: 'data'; owner?: string; logGroup: string; logStream: string; events: LogEvent[] }
+  | { kind: 'control' };
+
+export type Level = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'UNKNOWN';
+export const LEVELS: readonly Level[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'UNKNOWN'];
+
+/** Canonical numeric fields extracted from any log format. */
+export const NUMERIC_FIELDS = ['latencyMs', 'bytes', 'cpuPct', 'memPct'] as const;
+export type NumericField = (typeof NUMERIC_FIELDS)[number];
+
+export type LogFormat = 'json' | 'access' | 'kv' | 'text';
+
+/** A parsed log line. */
+export interface ParsedEvent {
+  /** Epoch ms: from the line itself when present, otherwise the envelope timestamp. */
+  timestamp: number;
+  level: Level;
+  format: LogFormat;
+  /** The free-text message body used for template mining (header/level/timestamp stripped). */
+  body: string;
+  /** HTTP status code when the line carries one. */
+  status?: number;
+  /** Canonical numeric fields found in the line. */
+  numeric: Partial<Record<NumericField, number>>;
+  /** Other structured fields (JSON keys, key=value pairs), flattened one level. */
+  fields: Record<string, string | number | boolean>;
+}
+
+/** Outcome of template matching for one line. */
+export interface TemplateMatch {
+  /** Stable id: hash of the canonical masked template; independent of which instance mined it. */
+  templateId: string;
+  /** The template text with `<*>` for variable tokens. */
+  template: string;
+  /** True when the line matched nothing in the profile's dictionary (a candidate / new template). */
+  isNew: boolean;
+}
+
+/** Partition identity: service × region × optional segment. */
+export interface Partition {
+  /** `service#region` or `service#region#segment`. */
+  key: string;
+  service: string;
+  region: string;
+  segment?: string;
+}
+
+/**
+ * Mergeable partial aggregates for one (partition, minute). Every number is a count or a sum so
+ * partials from many shards/batches add up exactly (DynamoDB ADD).
+ */
+export interface WindowPartial {
+  partition: string;
+  /** Window start, epoch ms, aligned to the minute. */
+  windowStart: number;
+  /** Events in the window. */
+  count: number;
+  /** Sum of message sizes in bytes (UTF-8). */
+  bytes: number;
+  /** Events per level. */
+  levels: Partial<Record<Level, number>>;
+  /** Events per status class, e.g. `2xx`, `5xx`. */
+  statusClasses: Record<string, number>;
+  /** Events per template id. */
+  templates: Record<string, number>;
+  /** Events per template id that were new (not in the profile dictionary). */
+  newTemplates: Record<string, number>;
+  /** Fixed log-scale histogram buckets per numeric field: field -> bucket index -> count. */
+  histograms: Partial<Record<NumericField, Record<number, number>>>;
+  /** Sum per numeric field (for means). */
+  sums: Partial<Record<NumericField, number>>;
+  /** Ordered-pattern violations per pattern id (A seen, B not within gap, or B without A). */
+  patternViolations: Record<string, number>;
+  /** One sample (redacted) raw line per template id; not additive: first writer wins. */
+  samples: Record<string, string>;
+  /** Template text for new template ids (so the closer can report them). */
+  templateText: Record<string, string>;
+}
+
+/** Names of the scalar window features the detectors and the profile work on. */
+export const FEATURE_NAMES = [
+  'count',
+  'bytes',
+  'errorCount',
+  'errorRate',
+  'warnRate',
+  'status5xxRate',
+  'status4xxRate',
+  'latencyP50',
+  'latencyP95',
+  'latencyP99',
+  'bytesP95',
+  'newTemplateCount',
+  'distinctTemplates',
+  'patternViolations',
+] as const;
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** Features of one closed 1-minute window. */
+export interface WindowFeatures {
+  partition: string;
+  windowStart: number;
+  features: Record<FeatureName, number>;
+  /** Per-template counts of the window. */
+  templates: Record<string, number>;
+  /** Template ids that were new in this window, with their text. */
+  newTemplates: Record<string, string>;
+  /** Sample raw lines (redacted), by template id. */
+  samples: Record<string, string>;
+}
+
+/** Robust statistics of one feature in one seasonal slot. */
+export interface RobustStat {
+  median: number;
+  /** Median absolute deviation (unscaled). */
+  mad: number;
+  p05: number;
+  p95: number;
+  /** Number of windows the statistic was computed from. */
+  n: number;
+}
+
+/** A learned template in the profile's dictionary. */
+export interface ProfileTemplate {
+  id: string;
+  template: string;
+  /** Share of all events in the training windows. */
+  share: number;
+  /** Dominant level of lines with this template. */
+  level: Level;
+}
+
+/** A learned ordered pattern: when A occurs in a log stream, B follows within maxGapMs. */
+export interface OrderedPattern {
+  id: string;
+  a: string;
+  b: string;
+  maxGapMs: number;
+  /** Fraction of A occurrences followed by B within the gap in training data. */
+  support: number;
+}
+
+export const PROFILE_SCHEMA_VERSION = 1;
+
+/** Baseline profile of one partition. JSON-serialisable, kept under 400 KB (DynamoDB item limit). */
+export interface Profile {
+  schemaVersion: typeof PROFILE_SCHEMA_VERSION;
+  partition: string;
+  /** Monotonic version; the CURRENT pointer names one. */
+  version: number;
+  /** Epoch ms. */
+  builtAt: number;
+  /** Windows used to build it. */
+  trainingWindows: number;
+  /** Alert when P(anomalous) exceeds this level (default 0.95). */
+  sensitivity: number;
+  /** Feature -> statistics over all training windows. */
+  global: Record<FeatureName, RobustStat>;
+  /** Feature -> 168 hour-of-week slots (index = dayOfWeek*24 + hour, UTC); null where too few windows. */
+  seasonal: Record<FeatureName, Array<RobustStat | null>>;
+  templates: ProfileTemplate[];
+  patterns: OrderedPattern[];
+  /** Optional model reference (filled once the VAE lands). */
+  model?: { version: string; endpoint?: string };
+}
+
+/** One feature's deviation from what the profile expected. */
+export interface Deviation {
+  feature: string;
+  observed: number;
+  expected: number;
+  band: [number, number];
+  /** Robust z-like score (signed). */
+  z: number;
+}
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export type AnomalyKind =
+  | 'volume_spike'
+  | 'volume_drop'
+  | 'error_spike'
+  | 'latency'
+  | 'new_template'
+  | 'rare_template'
+  | 'pattern_break'
+  | 'seasonal_band'
+  | 'rolling_stats'
+  | 'frequency';
+
+/** What one detector concluded about one window. */
+export interface DetectorResult {
+  detector: string;
+  kind: AnomalyKind;
+  /** Continuous score in [0,1]: the probability-like belief that the window is anomalous. */
+  score: number;
+  deviations: Deviation[];
+  /** Human-readable evidence lines. */
+  evidence: string[];
+}
+
+/** A raised anomaly, as stored in S3 and sent in the EventBridge detail. */
+export interface Anomaly {
+  /** Deterministic: hash of partition, windowStart and kind, so retries never duplicate. */
+  id: string;
+  partition: string;
+  windowStart: number;
+  windowEnd: number;
+  kind: AnomalyKind;
+  severity: Severity;
+  /** In [0,1]. */
+  probability: number;
+  deviations: Deviation[];
+  /** Redacted sample lines. */
+  sampleEvents: string[];
+  rootCauseHints: string[];
+  /** Detectors that fired, with their scores. */
+  detectors: Array<{ name: string; score: number }>;
+  profileVersion: number;
+  modelVersion: string;
+  /** Epoch ms when the closer produced it. */
+  detectedAt: number;
+}
