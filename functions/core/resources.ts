@@ -103,3 +103,18 @@ export const STREAM_DEFAULTS = {
   shards: 2,
   retentionHours: 24,
 } as const;
+
+/** S3 key of a batch of window features (JSON lines, gzip): history imports write these. */
+export function windowBatchKey(partition: string, date: string, name: string): string {
+  return `windows/partition=${encodeURIComponent(partition)}/date=${date}/batch-${name}.jsonl.gz`;
+}
+
+/** S3 prefix of every window-features object of a partition. */
+export function windowsPrefix(partition: string): string {
+  return `windows/partition=${encodeURIComponent(partition)}/`;
+}
+
+/** S3 key of a partition's learned template catalogue and ordered patterns (history imports). */
+export function catalogueKey(partition: string): string {
+  return `catalogue/partition=${encodeURIComponent(partition)}/catalogue.json`;
+}

@@ -1,0 +1,135 @@
+/**
+ * Shared detector contracts and helpers: the context every detector receives, the mapping from
+ * tail probabilities to scores, per-feature noise floors and expected-value estimates.
+ */
+import { featureObserved, expectedFor } from '../profile';
+import type { RollingStatsState } from '../rolling';
+import { poissonLowerTail, poissonUpperTail, robustScale, zFromUpperTail } from '../stats';
+import type { DetectorResult, FeatureName, Profile, RobustStat, WindowFeatures } from '../types';
+
+/** What a detector knows besides the window itself. */
+export interface DetectorContext {
+  profile: Profile;
+  /** Previous windows of this partition, oldest first (possibly empty; gaps = silent minutes). */
+  recent: WindowFeatures[];
+  /** Rolling statistics state per feature name (see the rollingStats detector). */
+  rolling: Record<string, RollingStatsState>;
+}
+
+/** A window detector: a continuous score in [0, 1], or null when it has nothing to say. */
+export type Detector<O = unknown> = (features: WindowFeatures, ctx: DetectorContext, options?: O) => DetectorResult | null;
+
+/** Highest score a detector reports (certainty is never claimed). */
+export const MAX_SCORE = 0.9999;
+
+/**
+ * Maps a (one-sided) tail probability to a score: `1 - min(1, p * penalty)`, clamped to
+ * [0, {@link MAX_SCORE}]. The penalty is a Bonferroni-style factor for the number of tests run
+ * (features x windows): with penalty 1e4 a score of 0.95 needs p <= 5e-6 (~4.4 sigma), so a
+ * partition scored every minute raises a chance alert only every few months per test.
+ */
+export function tailToScore(p: number, penalty: number): number {
+  if (!Number.isFinite(p)) return 0;
+  return Math.min(MAX_SCORE, Math.max(0, 1 - Math.max(0, p) * penalty));
+}
+
+/** Noise floors of one feature (see {@link FEATURE_FLOORS}). */
+export interface FeatureFloor {
+  /** Minimum scale in the feature's unit. */
+  absolute: number;
+  /** Minimum scale as a fraction of |median|. */
+  relative: number;
+  /** Count-like feature: Poisson noise applies (scale >= sqrt(median); Poisson tail test). */
+  poisson?: boolean;
+  /** Rate over the window's events: binomial noise applies (Poisson tail on the count). */
+  rate?: boolean;
+  /** Deviations that matter: 'up' (only increases) or 'both'. */
+  direction: 'up' | 'both';
+}
+
+/**
+ * Per-feature noise floors and directions. Floors keep a flat baseline (MAD 0) from turning every
+ * wobble into a huge z: a count is never more precise than Poisson noise or 1 event, a rate than
+ * 1 percentage point, a latency quantile than 10-20% (histogram buckets are 10% wide) or a few ms.
+ * Only increases of error/latency/novelty features are anomalous; volume may go either way.
+ */
+export const FEATURE_FLOORS: Record<FeatureName, FeatureFloor> = {
+  count: { absolute: 1, relative: 0.1, poisson: true, direction: 'both' },
+  bytes: { absolute: 100, relative: 0.1, direction: 'both' },
+  errorCount: { absolute: 1, relative: 0.25, poisson: true, direction: 'up' },
+  errorRate: { absolute: 0.01, relative: 0.25, rate: true, direction: 'up' },
+  warnRate: { absolute: 0.01, relative: 0.25, rate: true, direction: 'up' },
+  status5xxRate: { absolute: 0.01, relative: 0.25, rate: true, direction: 'up' },
+  status4xxRate: { absolute: 0.02, relative: 0.25, rate: true, direction: 'up' },
+  latencyP50: { absolute: 1, relative: 0.1, direction: 'up' },
+  latencyP95: { absolute: 2, relative: 0.15, direction: 'up' },
+  latencyP99: { absolute: 5, relative: 0.2, direction: 'up' },
+  bytesP95: { absolute: 10, relative: 0.15, direction: 'up' },
+  newTemplateCount: { absolute: 1, relative: 0.25, poisson: true, direction: 'up' },
+  distinctTemplates: { absolute: 1, relative: 0.1, poisson: true, direction: 'up' },
+  patternViolations: { absolute: 1, relative: 0.25, poisson: true, direction: 'up' },
+};
+
+/** Robust scale of a feature's expected statistic, with the feature's floors applied. */
+export function featureScale(feature: FeatureName, stat: RobustStat): number {
+  const fl = FEATURE_FLOORS[feature];
+  const base = robustScale(stat.mad, stat.median, { absolute: fl.absolute, relative: fl.relative });
+  return fl.poisson ? Math.max(base, Math.sqrt(Math.max(0, stat.median))) : base;
+}
+
+/**
+ * Conservative estimate of a mean from robust statistics: `max(median, p95 / 3, floor)`. For
+ * sparse counts the median is 0 while the mean is not; p95/3 bounds the mean from below for
+ * Poisson-like data without being dragged up by rare bursts.
+ */
+export function meanEstimate(stat: RobustStat, floor: number): number {
+  return Math.max(stat.median, stat.p95 / 3, floor);
+}
+
+/** Expected statistic of a feature for a window (seasonal slot, neighbours or global). */
+export function expected(ctx: DetectorContext, feature: FeatureName, windowStart: number): RobustStat {
+  return expectedFor(ctx.profile, feature, windowStart);
+}
+
+/** Whether a feature carries information in a window. */
+export function observed(feature: FeatureName, w: WindowFeatures): boolean {
+  return featureObserved(feature, w.features);
+}
+
+/**
+ * Quasi-Poisson upper-tail test: P(X >= k) for mean `lambda` with dispersion `d >= 1`
+ * (variance = d * lambda), computed as a Poisson tail of k/d at lambda/d.
+ */
+export function quasiPoissonUpper(k: number, lambda: number, d = 1): number {
+  const disp = Math.max(1, d);
+  return poissonUpperTail(k / disp, lambda / disp);
+}
+
+/** Quasi-Poisson lower-tail test: P(X <= k). */
+export function quasiPoissonLower(k: number, lambda: number, d = 1): number {
+  const disp = Math.max(1, d);
+  return poissonLowerTail(k / disp, lambda / disp);
+}
+
+/** Dispersion (variance / mean) implied by a count statistic's MAD, at least 1. */
+export function dispersion(stat: RobustStat, lambda: number): number {
+  const sigma = 1.4826 * stat.mad;
+  return lambda > 0 ? Math.max(1, (sigma * sigma) / lambda) : 1;
+}
+
+/** Signed z-equivalent of a one-sided tail probability (positive for "too high"). */
+export function zOf(p: number, up: boolean): number {
+  const z = zFromUpperTail(p);
+  return up ? z : -z;
+}
+
+/** Compact number formatting for evidence lines. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  if (a >= 1000) return Math.round(x).toString();
+  if (a >= 10) return x.toFixed(1).replace(/\.0$/, '');
+  if (a >= 0.01) return Number(x.toPrecision(2)).toString();
+  return x.toExponential(1);
+}

@@ -1,0 +1,98 @@
+/**
+ * Rolling statistics detector: per-feature z-score against an exponentially weighted mean/std of
+ * the partition's own recent windows (adapts to drift the weekly profile has not seen yet).
+ */
+import { RollingStats } from '../rolling';
+import type { RollingStatsState } from '../rolling';
+import { normalUpperTail, robustScale } from '../stats';
+import type { Deviation, DetectorResult, FeatureName, WindowFeatures } from '../types';
+import { FEATURE_FLOORS, fmt, observed, tailToScore } from './context';
+import type { DetectorContext } from './context';
+
+/** Options of {@link rollingStats} and {@link updateRollingState}. */
+export interface RollingStatsDetectorOptions {
+  /** Features tracked (default count, errorRate, latencyP95). */
+  features?: readonly FeatureName[];
+  /** EWMA half-life in windows (default 60). */
+  halfLife?: number;
+  /** Updates needed before a feature can score (default 30). */
+  warmup?: number;
+  /** Penalty per feature tested (default 1e5: stricter than the profile bands, see tailToScore). */
+  penalty?: number;
+  /** Values are clipped to mean ± clipZ * std before updating, so an incident does not become the new normal at once (default 4). */
+  clipZ?: number;
+  /** Deviations listed when |z| >= this (default 3). */
+  listZ?: number;
+}
+
+const DEFAULT_FEATURES: readonly FeatureName[] = ['count', 'errorRate', 'latencyP95'];
+
+/** Std used for a z: the rolling std, floored with the feature's noise floors around the mean. */
+function scaleOf(feature: FeatureName, r: RollingStats): number {
+  const fl = FEATURE_FLOORS[feature];
+  const base = robustScale(r.std / 1.4826, r.mean, { absolute: fl.absolute, relative: fl.relative });
+  return fl.poisson ? Math.max(base, Math.sqrt(Math.max(0, r.mean))) : base;
+}
+
+/**
+ * Scores a window against the rolling state in `ctx.rolling` (does not change it; call
+ * {@link updateRollingState} after scoring). Kind `rolling_stats`.
+ */
+export function rollingStats(w: WindowFeatures, ctx: DetectorContext, options: RollingStatsDetectorOptions = {}): DetectorResult | null {
+  const features = options.features ?? DEFAULT_FEATURES;
+  const warmup = options.warmup ?? 30;
+  const penalty = options.penalty ?? 1e5;
+  const listZ = options.listZ ?? 3;
+  const deviations: Deviation[] = [];
+  let tested = 0;
+  let bestZ = 0;
+  for (const f of features) {
+    const state = ctx.rolling[f];
+    if (!state || state.n < warmup || !observed(f, w)) continue;
+    const r = RollingStats.from(state);
+    const scale = scaleOf(f, r);
+    let z = (w.features[f] - r.mean) / scale;
+    if (FEATURE_FLOORS[f].direction === 'up' && z < 0) z = 0;
+    tested++;
+    if (Math.abs(z) > Math.abs(bestZ)) bestZ = z;
+    if (Math.abs(z) >= listZ) {
+      deviations.push({ feature: f, observed: w.features[f], expected: r.mean, band: [Math.max(0, r.mean - 3 * scale), r.mean + 3 * scale], z });
+    }
+  }
+  if (tested === 0) return null;
+  deviations.sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
+  return {
+    detector: 'rollingStats',
+    kind: 'rolling_stats',
+    score: tailToScore(normalUpperTail(Math.abs(bestZ)), penalty * tested),
+    deviations,
+    evidence: deviations.map((d) => `${d.feature} ${fmt(d.observed)} vs recent mean ${fmt(d.expected)} (z=${fmt(d.z)})`),
+  };
+}
+
+/**
+ * Returns the rolling state after this window (pure: the input record is not modified). Values
+ * beyond mean ± clipZ * std are clipped once warmed up; unobserved features are not updated.
+ */
+export function updateRollingState(
+  rolling: Record<string, RollingStatsState>,
+  w: WindowFeatures,
+  options: RollingStatsDetectorOptions = {},
+): Record<string, RollingStatsState> {
+  const features = options.features ?? DEFAULT_FEATURES;
+  const warmup = options.warmup ?? 30;
+  const clipZ = options.clipZ ?? 4;
+  const out: Record<string, RollingStatsState> = { ...rolling };
+  for (const f of features) {
+    if (!observed(f, w)) continue;
+    const r = out[f] ? RollingStats.from(out[f]) : new RollingStats({ halfLife: options.halfLife ?? 60 });
+    let x = w.features[f];
+    if (r.n >= warmup) {
+      const s = scaleOf(f, r);
+      x = Math.min(r.mean + clipZ * s, Math.max(r.mean - clipZ * s, x));
+    }
+    r.update(x);
+    out[f] = r.toJSON();
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+/**
+ * Offline learning and scoring over plain event iterables: history imports (the demo's baseline
+ * week) and `harbinger score` on log files. Same parse/template/feature/detector code as the Lambdas.
+ */
+import { parseLine } from './parse';
+import { partitionOf, type PartitionRule } from './partition';
+import { TemplateDictionary, TemplateResolver } from './templates';
+import { learnPatterns } from './patterns';
+import { buildProfile } from './profile';
+import { emptyPartial, mergePartials, windowFeatures, minuteOf } from './features';
+import { scoreWindow } from './scoring';
+import { aggregate, contextFromProfile, processEvent, TemplateLearner, type LearnedTemplate, type ProcessedEvent } from './pipeline';
+import type { Anomaly, LogEvent, OrderedPattern, Profile, WindowFeatures } from './types';
+
+/** Options shared by the offline functions. */
+export interface OfflineOptions {
+  rules: PartitionRule[];
+  defaultRegion: string;
+  /** Progress callback: events processed so far and the pass (1 = templates, 2 = windows). */
+  onProgress?: (done: number, pass: 1 | 2) => void;
+  /** Max events kept per log stream for ordered-pattern learning. Default 5,000. */
+  patternSampleSize?: number;
+}
+
+/** What was learned for one partition. */
+export interface LearnedPartition {
+  partition: string;
+  windows: WindowFeatures[];
+  templates: LearnedTemplate[];
+  patterns: OrderedPattern[];
+}
+
+/**
+ * Learns templates (pass 1), then window features and ordered patterns (pass 2) from history.
+ * @param events - a factory, called twice, that yields the same events each time
+ */
+export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineOptions): Map<string, LearnedPartition> {
+  const learner = new TemplateLearner();
+  let n = 0;
+  for (const e of events()) {
+    learner.add(partitionOf(e.logGroup, options.rules, options.defaultRegion).key, parseLine(e.message, e.timestamp));
+    if (++n % 50_000 === 0) options.onProgress?.(n, 1);
+  }
+  options.onProgress?.(n, 1);
+  const resolvers = new Map<string, TemplateResolver>();
+  const templates = new Map<string, LearnedTemplate[]>();
+  for (const p of learner.partitions()) {
+    const t = learner.templates(p);
+    templates.set(p, t);
+    resolvers.set(p, new TemplateResolver(new TemplateDictionary(t.map(({ id, template }) => ({ id, template })))));
+  }
+  const sampleSize = options.patternSampleSize ?? 5_000;
+  const sequences = new Map<string, Map<string, Array<{ ts: number; templateId: string }>>>();
+  const processed: ProcessedEvent[] = [];
+  const partials = new Map<string, ReturnType<typeof emptyPartial>>();
+  n = 0;
+  const flush = (): void => {
+    for (const [k, p] of aggregate(processed)) {
+      const prev = partials.get(k);
+      partials.set(k, prev ? mergePartials(prev, p) : p);
+    }
+    processed.length = 0;
+  };
+  for (const e of events()) {
+    const partition = partitionOf(e.logGroup, options.rules, options.defaultRegion).key;
+    const pe = processEvent(e, partition, { resolver: resolvers.get(partition)! });
+    processed.push(pe);
+    let byStream = sequences.get(partition);
+    if (!byStream) sequences.set(partition, (byStream = new Map()));
+    const stream = `${e.logGroup}/${e.logStream}`;
+    let seq = byStream.get(stream);
+    if (!seq) byStream.set(stream, (seq = []));
+    if (seq.length < sampleSize) seq.push({ ts: e.timestamp, templateId: pe.match.templateId });
+    if (processed.length >= 20_000) flush();
+    if (++n % 50_000 === 0) options.onProgress?.(n, 2);
+  }
+  flush();
+  options.onProgress?.(n, 2);
+  const out = new Map<string, LearnedPartition>();
+  for (const p of learner.partitions()) {
+    out.set(p, { partition: p, windows: [], templates: templates.get(p) ?? [], patterns: learnPatterns(sequences.get(p) ?? new Map()) });
+  }
+  for (const partial of partials.values()) out.get(partial.partition)?.windows.push(windowFeatures(partial));
+  for (const l of out.values()) l.windows.sort((a, b) => a.windowStart - b.windowStart);
+  return out;
+}
+
+/** Builds a profile (version 1) from a learned partition. */
+export function profileFromLearned(l: LearnedPartition, builtAt: number, version = 1): Profile {
+  return buildProfile({
+    partition: l.partition,
+    windows: l.windows,
+    templates: l.templates,
+    patterns: l.patterns,
+    version,
+    builtAt,
+  });
+}
+
+/** Result of {@link scoreEvents}. */
+export interface OfflineScore {
+  windows: number;
+  events: number;
+  anomalies: Anomaly[];
+  /** Partitions in the input that had no profile (not scored). */
+  unprofiled: string[];
+}
+
+/**
+ * Scores events against profiles, window by window in time order per partition, filling silent
+ * minutes between a partition's first and last window with empty windows (a silent service is an
+ * anomaly too).
+ */
+export function scoreEvents(events: Iterable<LogEvent>, profiles: Map<string, Profile>, options: OfflineOptions & { now?: number }): OfflineScore {
+  const contexts = new Map<string, ReturnType<typeof contextFromProfile>>();
+  const processed: ProcessedEvent[] = [];
+  const unprofiled = new Set<string>();
+  let events_ = 0;
+  let lastTs = 0;
+  for (const e of events) {
+    const partition = partitionOf(e.logGroup, options.rules, options.defaultRegion).key;
+    const profile = profiles.get(partition);
+    if (!profile) {
+      unprofiled.add(partition);
+      continue;
+    }
+    let ctx = contexts.get(partition);
+    if (!ctx) contexts.set(partition, (ctx = contextFromProfile(profile)));
+    processed.push(processEvent(e, partition, ctx));
+    lastTs = Math.max(lastTs, e.timestamp);
+    if (++events_ % 50_000 === 0) options.onProgress?.(events_, 2);
+  }
+  const partials = aggregate(processed);
+  const byPartition = new Map<string, WindowFeatures[]>();
+  for (const p of partials.values()) {
+    const list = byPartition.get(p.partition) ?? [];
+    list.push(windowFeatures(p));
+    byPartition.set(p.partition, list);
+  }
+  const anomalies: Anomaly[] = [];
+  let windows = 0;
+  const lastMinute = minuteOf(lastTs);
+  for (const [partition, list] of byPartition) {
+    const profile = profiles.get(partition)!;
+    const byStart = new Map(list.map((w) => [w.windowStart, w]));
+    const first = Math.min(...list.map((w) => w.windowStart));
+    let recent: WindowFeatures[] = [];
+    let rolling: Record<string, unknown> = {};
+    for (let t = first; t <= lastMinute; t += 60_000) {
+      const w = byStart.get(t) ?? windowFeatures(emptyPartial(partition, t));
+      const r = scoreWindow(w, { profile, recent, rolling: rolling as never }, { now: options.now ?? t + 60_000 });
+      rolling = r.rolling as Record<string, unknown>;
+      if (r.anomaly) anomalies.push(r.anomaly);
+      recent = [...recent, w].slice(-15);
+      windows++;
+    }
+  }
+  anomalies.sort((a, b) => a.windowStart - b.windowStart || a.partition.localeCompare(b.partition));
+  return { windows, events: events_, anomalies, unprofiled: [...unprofiled].sort() };
+}

@@ -1,0 +1,342 @@
+/**
+ * Deterministic synthetic log generator.
+ *
+ * Minute by minute, for every partition (service × region): draw the number of flows from a
+ * Poisson law whose rate follows the service's diurnal and weekly curve (region-local time), pick
+ * each flow's start uniformly in the minute and its log stream, run it (it emits an ordered
+ * sequence of lines), add the streams' periodic lines, then sort the minute and yield it. Lines a
+ * flow emits after the minute (a capture seconds later, a 30 s timeout) are carried to the minute
+ * they belong to, so the output is globally sorted by timestamp.
+ *
+ * Each (partition, minute) has its own RNG seeded from (seed, partition, minute). Consequences:
+ * - same seed -> identical output;
+ * - a minute's events do not depend on the window requested: a week of history and the "live"
+ *   hour that follows agree, and any sub-window of a run equals the same window generated alone;
+ * - an incident changes only the partition and minutes it covers.
+ */
+import { stableHash } from '../hash';
+import { mulberry32, poisson } from '../random';
+import type { LogEvent } from '../types';
+import { effectAt, partitionOf, peakVolume, validateIncidents, type ActiveEffect, type IncidentSpec } from './incidents';
+import { DEFAULT_SERVICES, REGION_UTC_OFFSET_HOURS, type FlowContext, type FlowEffect, type FlowSpec, type Rng, type ServiceSpec, type StreamInfo } from './services';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Minutes generated before `start` so flows that began earlier still contribute their tail. */
+const WARMUP_MINUTES = 3;
+
+/** Options of {@link generateEvents}. */
+export interface GenerateOptions {
+  /** Services to synthesise (default {@link DEFAULT_SERVICES}: 4 services × 2 regions). */
+  services?: ServiceSpec[];
+  /** First instant, epoch ms (inclusive). */
+  start: number;
+  /** Last instant, epoch ms (exclusive). */
+  end: number;
+  /** Any integer; same seed -> identical events. */
+  seed: number;
+  /** Incidents to inject (see {@link IncidentSpec}). */
+  incidents?: IncidentSpec[];
+  /**
+   * Multiplier on every service's `baseRatePerMin` (default 1). Periodic lines (health checks,
+   * pool stats) are per instance and not scaled. Use the SAME scale for history and live traffic,
+   * or the learned baselines will not match.
+   */
+  scale?: number;
+}
+
+/**
+ * Deterministic CloudWatch-like log stream name: `<service>-<region>-<i>/<uuid-like>`. Independent
+ * of the seed, so history and live traffic share streams.
+ */
+export function streamName(service: string, region: string, index: number): string {
+  const a = stableHash(`${service}|${region}|${index}`);
+  const b = stableHash(`${index}|${region}|${service}|stream`);
+  const h = a + b;
+  return `${service}-${region}-${index}/${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[parseInt(h[16], 16) & 3]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Region-local hour of day (fractional) and day of week (0 = Sunday) at `t`. */
+export function localTime(region: string, t: number): { hour: number; dayOfWeek: number } {
+  const local = t + (REGION_UTC_OFFSET_HOURS[region] ?? 0) * HOUR;
+  const dayIndex = Math.floor(local / DAY);
+  return { hour: (local - dayIndex * DAY) / HOUR, dayOfWeek: (((dayIndex + 4) % 7) + 7) % 7 };
+}
+
+const diurnalNorm = new WeakMap<ServiceSpec, number>();
+
+/** Unnormalised diurnal shape in [troughRatio, 1]: 1 at the peak hour, the trough 12 h away. */
+function diurnalShape(spec: ServiceSpec, hour: number): number {
+  const { peakHourLocal, troughRatio } = spec.seasonality;
+  const g = (1 + Math.cos((2 * Math.PI * (hour - peakHourLocal)) / 24)) / 2;
+  return troughRatio + (1 - troughRatio) * Math.pow(g, 1.5);
+}
+
+/**
+ * Seasonal multiplier of a service's rate at `t` in `region`: a diurnal curve (region-local,
+ * mean 1 over a day) times the weekend factor on Saturday and Sunday.
+ */
+export function seasonalFactor(spec: ServiceSpec, region: string, t: number): number {
+  let norm = diurnalNorm.get(spec);
+  if (norm === undefined) {
+    let s = 0;
+    for (let m = 0; m < 1440; m++) s += diurnalShape(spec, (m + 0.5) / 60);
+    norm = s / 1440;
+    diurnalNorm.set(spec, norm);
+  }
+  const { hour, dayOfWeek } = localTime(region, t);
+  const weekly = dayOfWeek === 0 || dayOfWeek === 6 ? spec.seasonality.weekendFactor : 1;
+  return (diurnalShape(spec, hour) / norm) * weekly;
+}
+
+/**
+ * Expected events per minute of a partition at `t` without incidents: flow lines at the seasonal
+ * rate times `scale`, plus the streams' periodic lines.
+ */
+export function expectedEventsPerMin(spec: ServiceSpec, region: string, t: number, scale = 1): number {
+  let periodic = 0;
+  for (const p of spec.periodic) periodic += (spec.streams * MINUTE) / p.everyMs;
+  return spec.baseRatePerMin * scale * seasonalFactor(spec, region, t) + periodic;
+}
+
+/** 32-bit integer mixing (murmur3 finaliser). */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Seed of one (run seed, partition, minute). */
+function minuteSeed(seed: number, partitionHash: number, minute: number): number {
+  return fmix((fmix((seed ^ partitionHash) >>> 0) + Math.imul(minute | 0, 0x9e3779b1)) >>> 0);
+}
+
+/** Cumulative weights for weighted picks. */
+function cumulative(flows: readonly FlowSpec[]): Float64Array {
+  const c = new Float64Array(flows.length);
+  let s = 0;
+  flows.forEach((f, i) => (c[i] = s += f.weight));
+  return c;
+}
+
+function pickWeighted(rng: Rng, flows: readonly FlowSpec[], cum: Float64Array): FlowSpec {
+  const x = rng() * cum[cum.length - 1];
+  for (let i = 0; i < cum.length; i++) if (x < cum[i]) return flows[i];
+  return flows[flows.length - 1];
+}
+
+const NEUTRAL: FlowEffect = { latencyFactor: 1, intensity: 0 };
+
+/** Mutable flow context, reused for every flow (no per-flow allocation). */
+class Ctx implements FlowContext {
+  rng: Rng = Math.random;
+  service!: ServiceSpec;
+  region = '';
+  stream!: StreamInfo;
+  effect: FlowEffect = NEUTRAL;
+  t = 0;
+  logGroup = '';
+  /** Id prefix digits: partition code + generation minute. */
+  idPrefix = '';
+  seq = 0;
+  out: LogEvent[] = [];
+
+  emit(message: string): void {
+    const seq = this.seq++;
+    this.out.push({
+      id: `${this.t}${this.idPrefix}${String(seq).padStart(6, '0')}`.padEnd(56, '0'),
+      timestamp: this.t,
+      message,
+      logGroup: this.logGroup,
+      logStream: this.stream.name,
+    });
+  }
+
+  wait(ms: number): void {
+    if (ms > 0) this.t += Math.round(ms);
+  }
+}
+
+const meanEventsCache = new WeakMap<ServiceSpec, number>();
+
+/** Mean lines per flow of a service in normal operation, measured once on a fixed-seed sample. */
+export function meanEventsPerFlow(spec: ServiceSpec): number {
+  const cached = meanEventsCache.get(spec);
+  if (cached !== undefined) return cached;
+  const ctx = new Ctx();
+  ctx.rng = mulberry32(0x5eed);
+  ctx.service = spec;
+  ctx.region = spec.regions[0] ?? 'us-east-1';
+  ctx.stream = { index: 0, name: 'calibration', host: 'calibration', pid: 1, ip: '10.0.0.1' };
+  const cum = cumulative(spec.flows);
+  const errCum = cumulative(spec.errorFlows);
+  const n = 4000;
+  for (let i = 0; i < n; i++) {
+    ctx.t = 1_700_000_000_000;
+    const flow = spec.errorFlows.length > 0 && ctx.rng() < spec.errorShare ? pickWeighted(ctx.rng, spec.errorFlows, errCum) : pickWeighted(ctx.rng, spec.flows, cum);
+    flow.run(ctx);
+  }
+  const mean = ctx.out.length / n;
+  meanEventsCache.set(spec, mean);
+  return mean;
+}
+
+interface PartitionState {
+  spec: ServiceSpec;
+  region: string;
+  key: string;
+  logGroup: string;
+  hash: number;
+  code: string;
+  streams: StreamInfo[];
+  flowCum: Float64Array;
+  errorCum: Float64Array;
+  flowsPerEvent: number;
+  incidents: IncidentSpec[];
+  /** Periodic phase per (periodic spec, stream), ms. */
+  phases: number[][];
+}
+
+function partitions(services: readonly ServiceSpec[], incidents: readonly IncidentSpec[]): PartitionState[] {
+  const out: PartitionState[] = [];
+  for (const spec of services) {
+    if (spec.flows.length === 0) throw new Error(`service ${spec.name}: needs at least one flow`);
+    if (!(spec.streams >= 1)) throw new Error(`service ${spec.name}: streams must be >= 1`);
+    for (const region of spec.regions) {
+      const key = partitionOf(spec.name, region);
+      const hashHex = stableHash(key);
+      const hash = parseInt(hashHex.slice(8), 16) >>> 0;
+      const streams: StreamInfo[] = [];
+      for (let i = 0; i < spec.streams; i++) {
+        const name = streamName(spec.name, region, i);
+        const h = parseInt(stableHash(name).slice(0, 8), 16);
+        streams.push({ index: i, name, host: `ip-10-0-${(h >>> 8) & 63}-${h & 255}.ec2.internal`, pid: 20 + (h % 40), ip: `10.0.${(h >>> 8) & 63}.${h & 255}` });
+      }
+      out.push({
+        spec,
+        region,
+        key,
+        logGroup: spec.logGroup(region),
+        hash,
+        code: String(hash % 10000).padStart(4, '0'),
+        streams,
+        flowCum: cumulative(spec.flows),
+        errorCum: cumulative(spec.errorFlows),
+        flowsPerEvent: 1 / meanEventsPerFlow(spec),
+        incidents: incidents.filter((i) => i.service === spec.name && i.region === region),
+        phases: spec.periodic.map((p) => streams.map((s) => parseInt(stableHash(`${s.name}|${p.name}`).slice(0, 8), 16) % p.everyMs)),
+      });
+    }
+  }
+  return out;
+}
+
+/** Generates one partition-minute into ctx.out. */
+function generateMinute(ctx: Ctx, p: PartitionState, seed: number, minute: number, scale: number): void {
+  const t0 = minute * MINUTE;
+  const rng = mulberry32(minuteSeed(seed, p.hash, minute));
+  ctx.rng = rng;
+  ctx.service = p.spec;
+  ctx.region = p.region;
+  ctx.logGroup = p.logGroup;
+  ctx.idPrefix = p.code + String(((minute % 100) + 100) % 100).padStart(2, '0');
+  ctx.seq = 0;
+  const spec = p.spec;
+  const hasIncidents = p.incidents.length > 0;
+  const peak = hasIncidents ? peakVolume(p.incidents, t0, t0 + MINUTE) : 1;
+  const lambda = spec.baseRatePerMin * scale * seasonalFactor(spec, p.region, t0 + MINUTE / 2) * p.flowsPerEvent;
+  const n = poisson(rng, lambda * peak);
+  const nStreams = p.streams.length;
+  const hasErrors = spec.errorFlows.length > 0;
+  for (let k = 0; k < n; k++) {
+    const t = t0 + Math.floor(rng() * MINUTE);
+    const stream = p.streams[Math.floor(rng() * nStreams)];
+    let errorShare = spec.errorShare;
+    let incidentShare = 0;
+    ctx.effect = NEUTRAL;
+    if (hasIncidents) {
+      const e: ActiveEffect = effectAt(p.incidents, t, spec.errorShare);
+      if (peak !== 1 || e.volume !== 1) {
+        if (rng() >= e.volume / peak) continue;
+      }
+      errorShare = e.errorShare;
+      incidentShare = e.incidentShare;
+      if (e.intensity > 0) ctx.effect = { latencyFactor: e.latencyFactor, intensity: e.intensity, incident: e.incident };
+    }
+    const r = rng();
+    const flow =
+      r < incidentShare
+        ? spec.incidentFlow
+        : hasErrors && r < incidentShare + errorShare
+          ? pickWeighted(rng, spec.errorFlows, p.errorCum)
+          : pickWeighted(rng, spec.flows, p.flowCum);
+    ctx.stream = stream;
+    ctx.t = t;
+    flow.run(ctx);
+  }
+  // Periodic lines: one per stream per period, at a fixed per-stream phase.
+  for (let j = 0; j < spec.periodic.length; j++) {
+    const per = spec.periodic[j];
+    for (let s = 0; s < nStreams; s++) {
+      const phase = p.phases[j][s];
+      let t = t0 + ((((phase - t0) % per.everyMs) + per.everyMs) % per.everyMs);
+      for (; t < t0 + MINUTE; t += per.everyMs) {
+        ctx.effect = NEUTRAL;
+        if (hasIncidents) {
+          const e = effectAt(p.incidents, t, spec.errorShare);
+          if (e.volume < 1 && rng() >= e.volume) continue;
+          if (e.intensity > 0) ctx.effect = { latencyFactor: e.latencyFactor, intensity: e.intensity, incident: e.incident };
+        }
+        ctx.stream = p.streams[s];
+        ctx.t = t;
+        per.run(ctx);
+      }
+    }
+  }
+}
+
+const byTimestamp = (a: LogEvent, b: LogEvent): number => a.timestamp - b.timestamp;
+
+/**
+ * Generates realistic log events for every partition of `services` in `[start, end)`, sorted by
+ * timestamp (ties in a deterministic order). Each event carries the exact line the service would
+ * write, its log group `/harbinger/<region>/<service>`, its log stream
+ * `<service>-<region>-<i>/<uuid-like>` and a deterministic 56-digit id.
+ *
+ * Volume: the default services produce about 40 events/min per partition (8 partitions) at
+ * `scale` 1, i.e. ~2.9 M events for a week; the demo uses `scale` 0.25 for a week of history.
+ *
+ * @throws Error when `end < start` or an incident is invalid (see {@link validateIncidents})
+ */
+export function* generateEvents(options: GenerateOptions): Generator<LogEvent> {
+  const { start, end, seed } = options;
+  const services = options.services ?? DEFAULT_SERVICES;
+  const incidents = options.incidents ?? [];
+  const scale = options.scale ?? 1;
+  if (!(Number.isFinite(start) && Number.isFinite(end)) || end < start) throw new Error(`generateEvents: need finite start <= end (got ${start}, ${end})`);
+  if (!(scale >= 0)) throw new Error(`generateEvents: scale must be >= 0 (got ${scale})`);
+  validateIncidents(incidents);
+  const parts = partitions(services, incidents);
+  const seed32 = seed >>> 0 ^ Math.floor(seed / 0x100000000);
+  const ctx = new Ctx();
+  let carry: LogEvent[] = [];
+  const firstMinute = Math.floor(start / MINUTE) - WARMUP_MINUTES;
+  const lastMinute = Math.floor((end - 1) / MINUTE);
+  for (let minute = firstMinute; minute <= lastMinute; minute++) {
+    const t1 = (minute + 1) * MINUTE;
+    ctx.out = [];
+    for (const p of parts) generateMinute(ctx, p, seed32, minute, scale);
+    const batch: LogEvent[] = [];
+    const later: LogEvent[] = [];
+    for (const e of carry) (e.timestamp < t1 ? batch : later).push(e);
+    for (const e of ctx.out) (e.timestamp < t1 ? batch : later).push(e);
+    carry = later;
+    if (t1 <= start) continue;
+    batch.sort(byTimestamp);
+    for (const e of batch) if (e.timestamp >= start && e.timestamp < end) yield e;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Synthetic logs: realistic services, seasonal traffic, injected incidents with ground-truth
+ * labels, and CloudWatch-subscription-shaped Kinesis payloads.
+ *
+ * ```ts
+ * import { generateEvents, toSubscriptionPayloads, labelsFor } from './functions/core/synth';
+ * const incidents = [{ kind: 'error_burst_latency', service: 'payments', region: 'eu-west-1', start, durationMs: 10 * 60_000 }];
+ * for (const p of toSubscriptionPayloads(generateEvents({ start, end, seed: 42, incidents }))) put(p.partitionKey, p.data);
+ * const truth = labelsFor(incidents);
+ * ```
+ */
+export {
+  DEFAULT_SERVICES,
+  REGION_UTC_OFFSET_HOURS,
+  withOverrides,
+  type FlowContext,
+  type FlowEffect,
+  type FlowSpec,
+  type PeriodicSpec,
+  type Rng,
+  type SeasonalitySpec,
+  type ServiceSpec,
+  type StreamInfo,
+  type SynthFormat,
+} from './services';
+export {
+  DEFAULT_MAGNITUDE,
+  INCIDENT_KINDS,
+  effectAt,
+  labelsFor,
+  partitionOf,
+  validateIncidents,
+  type ActiveEffect,
+  type IncidentKind,
+  type IncidentLabel,
+  type IncidentSpec,
+} from './incidents';
+export {
+  expectedEventsPerMin,
+  generateEvents,
+  localTime,
+  meanEventsPerFlow,
+  seasonalFactor,
+  streamName,
+  type GenerateOptions,
+} from './generator';
+export { toSubscriptionPayloads, type PayloadOptions, type SubscriptionPayload } from './payloads';

@@ -1,0 +1,116 @@
+/**
+ * Builds and publishes a partition's baseline profile from the window features stored in the
+ * dataset bucket (written by the window closer, or by a history import) and the partition's template
+ * catalogue. Used by the profile-builder Lambda and by the embedded runtime.
+ */
+import { buildProfile } from '../core/profile';
+import { catalogueKey, windowsPrefix } from '../core/resources';
+import type { Level, OrderedPattern, Profile, WindowFeatures } from '../core/types';
+import type { LearnedTemplate } from '../core/pipeline';
+import type { ObjectStore } from '../adapters/object-store';
+import type { ProfileStore } from '../adapters/profile-store';
+
+/** The learned catalogue a history import stores beside the windows. */
+export interface Catalogue {
+  templates: LearnedTemplate[];
+  patterns: OrderedPattern[];
+}
+
+/** What the builder needs. */
+export interface ProfileBuilderDeps {
+  datasets: ObjectStore;
+  profiles: ProfileStore;
+  /** Windows older than this many days before `now` are ignored. Default 14. */
+  days?: number;
+  /** Parallel S3 reads. Default 16. */
+  readConcurrency?: number;
+}
+
+/** Outcome of one build. */
+export interface BuildOutcome {
+  partition: string;
+  version: number;
+  windows: number;
+  templates: number;
+  patterns: number;
+  published: boolean;
+}
+
+/** Reads every window-features object of a partition within [from, to). */
+export async function loadWindows(datasets: ObjectStore, partition: string, from: number, to: number, concurrency = 16): Promise<WindowFeatures[]> {
+  const fromDate = new Date(from).toISOString().slice(0, 10);
+  const toDate = new Date(to).toISOString().slice(0, 10);
+  const keys = (await datasets.list(windowsPrefix(partition))).filter((k) => {
+    const m = /date=(\d{4}-\d{2}-\d{2})/.exec(k);
+    return m !== null && m[1] >= fromDate && m[1] <= toDate;
+  });
+  const out: WindowFeatures[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      if (key.endsWith('.jsonl.gz')) {
+        const bytes = await datasets.getBytes(key);
+        if (!bytes) continue;
+        const { gunzipSync } = await import('node:zlib');
+        for (const line of gunzipSync(bytes).toString('utf8').split('\n')) if (line) out.push(JSON.parse(line) as WindowFeatures);
+      } else {
+        const w = await datasets.getJson<WindowFeatures>(key);
+        if (w) out.push(w);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, keys.length)) }, worker));
+  return out.filter((w) => w.windowStart >= from && w.windowStart < to).sort((a, b) => a.windowStart - b.windowStart);
+}
+
+/**
+ * Builds the next profile version for a partition and flips CURRENT to it.
+ * The template dictionary merges: the catalogue (history import), the previous profile's templates,
+ * and templates first seen as new in the windows, with counts from the windows.
+ */
+export async function rebuildProfile(partition: string, now: number, deps: ProfileBuilderDeps): Promise<BuildOutcome> {
+  const days = deps.days ?? 14;
+  const windows = await loadWindows(deps.datasets, partition, now - days * 86_400_000, now, deps.readConcurrency);
+  if (windows.length === 0) {
+    throw new Error(`No window features for partition "${partition}" in the last ${days} days: nothing to build a profile from.`);
+  }
+  const previous = await deps.profiles.getCurrent(partition);
+  const catalogue = await deps.datasets.getJson<Catalogue>(catalogueKey(partition));
+
+  const templates = new Map<string, { id: string; template: string; count: number; level: Level }>();
+  for (const t of catalogue?.templates ?? []) templates.set(t.id, { ...t, count: 0 });
+  for (const t of previous?.templates ?? []) if (!templates.has(t.id)) templates.set(t.id, { id: t.id, template: t.template, count: 0, level: t.level });
+  for (const w of windows) {
+    for (const [id, text] of Object.entries(w.newTemplates)) {
+      if (!templates.has(id)) templates.set(id, { id, template: text, count: 0, level: 'UNKNOWN' });
+    }
+    for (const [id, n] of Object.entries(w.templates)) {
+      const t = templates.get(id);
+      if (t) t.count += n;
+    }
+  }
+  const version = Math.max(previous?.version ?? 0, await deps.profiles.currentVersion(partition)) + 1;
+  const profile: Profile = buildProfile({
+    partition,
+    windows,
+    templates: [...templates.values()].filter((t) => t.count > 0),
+    patterns: catalogue?.patterns ?? previous?.patterns ?? [],
+    version,
+    builtAt: now,
+    sensitivity: previous?.sensitivity,
+  });
+  const published = await deps.profiles.publish(profile);
+  return { partition, version, windows: windows.length, templates: profile.templates.length, patterns: profile.patterns.length, published };
+}
+
+/** Every partition with window features in the dataset bucket. */
+export async function partitionsWithWindows(datasets: ObjectStore): Promise<string[]> {
+  const keys = await datasets.list('windows/');
+  const set = new Set<string>();
+  for (const k of keys) {
+    const m = /^windows\/partition=([^/]+)\//.exec(k);
+    if (m) set.add(decodeURIComponent(m[1]));
+  }
+  return [...set].sort();
+}

@@ -1,0 +1,73 @@
+/**
+ * Window closer Lambda, invoked every minute by EventBridge Scheduler. Thin: wiring only; the
+ * work is in ./closer.ts and functions/core.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { awsClients, requireEnv } from '../adapters/clients';
+import { WindowStore } from '../adapters/window-store';
+import { ProfileStore } from '../adapters/profile-store';
+import { DetectorStateStore } from '../adapters/detector-state-store';
+import { ObjectStore } from '../adapters/object-store';
+import { EventBridgeAlertPublisher } from '../adapters/alert-publisher';
+import { ENV } from '../core/resources';
+import { closeWindows, type CloseSummary, type CloserDeps } from './closer';
+
+/** The scheduled event; `time` (ISO) is the tick's time. The embedded runtime passes its simulated clock. */
+export interface CloserEvent {
+  time?: string;
+}
+
+/** Options for {@link createWindowCloserHandler}. */
+export interface WindowCloserHandlerOptions {
+  deps?: Partial<CloserDeps>;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+/** Builds the default dependencies from the environment. */
+export function defaultCloserDeps(): CloserDeps {
+  const clients = awsClients();
+  const table = requireEnv(ENV.table);
+  const profiles = new ProfileStore({ client: clients.dynamodb, table, cacheTtlMs: 60_000 });
+  return {
+    windows: new WindowStore({ client: clients.dynamodb, table }),
+    states: new DetectorStateStore({ client: clients.dynamodb, table }),
+    profileOf: (p) => profiles.getCurrent(p),
+    knownPartitions: () => profiles.partitions(),
+    anomalies: new ObjectStore({ client: clients.s3, bucket: requireEnv(ENV.anomalyBucket) }),
+    datasets: new ObjectStore({ client: clients.s3, bucket: requireEnv(ENV.datasetBucket) }),
+    alerts: new EventBridgeAlertPublisher({ client: clients.eventbridge, busName: requireEnv(ENV.eventBus) }),
+    latenessMs: Number(process.env[ENV.allowedLatenessSec] ?? 120) * 1000,
+  };
+}
+
+/** Creates the closer handler (the Lambda export uses the defaults). */
+export function createWindowCloserHandler(options: WindowCloserHandlerOptions = {}) {
+  const logger = options.logger ?? new Logger({ serviceName: 'harbinger-window-closer' });
+  const metrics = options.metrics ?? new Metrics({ namespace: 'Harbinger', serviceName: 'window-closer' });
+  let deps: CloserDeps | undefined;
+  const base = async (event: CloserEvent, _context: Context): Promise<CloseSummary> => {
+    deps ??= { ...defaultCloserDeps(), ...options.deps } as CloserDeps;
+    const parsed = event?.time ? Date.parse(event.time) : NaN;
+    const now = Number.isFinite(parsed) ? parsed : (options.now ?? Date.now)();
+    const summary = await closeWindows(now, deps);
+    metrics.addMetric('WindowsClosed', MetricUnit.Count, summary.windowsClosed);
+    metrics.addMetric('WindowsScored', MetricUnit.Count, summary.windowsScored);
+    metrics.addMetric('SilentWindows', MetricUnit.Count, summary.silentWindows);
+    metrics.addMetric('Anomalies', MetricUnit.Count, summary.anomalies.length);
+    for (const a of summary.anomalies) {
+      logger.info('anomaly', { id: a.id, partition: a.partition, kind: a.kind, severity: a.severity, probability: a.probability });
+    }
+    return summary;
+  };
+  return middy(base).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+/** The Lambda entry point. */
+export const handler = createWindowCloserHandler();

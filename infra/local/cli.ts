@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+/**
+ * `harbinger` command line: the embedded demo, and scoring of your own log files.
+ * Run with `npx harbinger <command>` (or `npm run harbinger -- <command>`).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { runDemo, type DemoResult } from './demo';
+import { listFiles, readLogFile } from './files';
+import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
+import { parsePartitionRules } from '../../functions/core/partition';
+import type { Anomaly, LogEvent, Profile } from '../../functions/core/types';
+
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number, got "${v}"`);
+  return n;
+};
+const fraction = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`must be between 0 and 1 (exclusive), got "${v}"`);
+  return n;
+};
+
+const program = new Command();
+program
+  .name('harbinger')
+  .description('Predictive log anomaly detection. Runs on AWS (npx cdk deploy) or on this machine against local emulators.')
+  .showHelpAfterError();
+
+program
+  .command('demo', { isDefault: true })
+  .description('start local emulators, learn a week of synthetic history, stream a live hour with one injected incident, print alerts and a summary')
+  .option('--minutes <n>', 'length of the live stretch, simulated minutes', int('--minutes'), 60)
+  .option('--history-days <n>', 'days of history to learn baselines from', int('--history-days'), 7)
+  .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'), 7)
+  .option('--no-incident', 'stream a clean hour (expect no alerts)')
+  .option('--scale <x>', 'traffic multiplier', (v) => Number(v), 1)
+  .option('--data-dir <dir>', 'where emulator data, alerts.jsonl and summary.json go', '.harbinger/demo')
+  .option('--json', 'print the summary as JSON only')
+  .action(async (opts) => {
+    const print = opts.json ? () => {} : (l: string) => console.log(l);
+    const result = await runDemo({
+      liveMinutes: opts.minutes,
+      historyDays: opts.historyDays,
+      seed: opts.seed,
+      incident: opts.incident,
+      scale: opts.scale,
+      dataDir: opts.dataDir,
+      print,
+    });
+    const summaryFile = resolve(opts.dataDir, 'summary.json');
+    writeFileSync(summaryFile, JSON.stringify(result, null, 2));
+    if (opts.json) console.log(JSON.stringify(result, null, 2));
+    else printDemoSummary(result, summaryFile);
+    process.exitCode = result.incident && !result.caught ? 1 : 0;
+  });
+
+program
+  .command('score')
+  .description('learn baselines from history and score log files offline (no AWS, no emulators): JSON lines, text logs, CloudWatch exports')
+  .argument('<path>', 'log file or folder to score')
+  .option('--history <path>', 'file or folder to learn baselines from (default: the first part of <path>)')
+  .option('--history-fraction <f>', 'without --history: share of <path> (by time) used as history', fraction, 0.5)
+  .option('--out <file>', 'where to write anomalies as JSON', 'harbinger-anomalies.json')
+  .option('--rules <json>', 'partition rules as JSON (see README), default: by log group / file name')
+  .option('--region <region>', 'region for partitions whose source names none', 'us-east-1')
+  .option('--sensitivity <p>', 'alert when P(anomalous) exceeds this', fraction)
+  .action((path: string, opts) => {
+    const rules = parsePartitionRules(opts.rules);
+    const load = (p: string): LogEvent[] => {
+      const files = listFiles(p);
+      const events: LogEvent[] = [];
+      let skipped = 0;
+      for (const f of files) {
+        const r = readLogFile(f, opts.region);
+        events.push(...r.events);
+        skipped += r.skipped;
+        console.error(`  read ${f} (${r.kind}): ${r.events.length.toLocaleString('en-US')} events${r.skipped ? `, ${r.skipped} skipped` : ''}`);
+      }
+      if (skipped) console.error(`  ${skipped} empty or unusable entries skipped`);
+      return events.sort((a, b) => a.timestamp - b.timestamp);
+    };
+    let input = load(path);
+    let history: LogEvent[];
+    if (opts.history) history = load(opts.history);
+    else {
+      if (input.length < 2) throw new Error(`Only ${input.length} events in ${path}: give more, or a separate --history.`);
+      const t0 = input[0].timestamp;
+      const cut = t0 + (input[input.length - 1].timestamp - t0) * opts.historyFraction;
+      history = input.filter((e) => e.timestamp < cut);
+      input = input.filter((e) => e.timestamp >= cut);
+      console.error(`  no --history: learning from the first ${Math.round(opts.historyFraction * 100)}% by time (${history.length} events), scoring the rest (${input.length})`);
+    }
+    const learned = learnHistory(() => history, { rules, defaultRegion: opts.region });
+    const profiles = new Map<string, Profile>();
+    for (const l of learned.values()) {
+      const p = profileFromLearned(l, Date.now());
+      profiles.set(l.partition, opts.sensitivity ? { ...p, sensitivity: opts.sensitivity } : p);
+      console.error(`  profile ${l.partition}: ${l.windows.length} windows, ${l.templates.length} templates, ${l.patterns.length} patterns`);
+    }
+    const result = scoreEvents(input, profiles, { rules, defaultRegion: opts.region });
+    printAnomalyTable(result.anomalies);
+    if (result.unprofiled.length) console.error(`  not scored (no history for them): ${result.unprofiled.join(', ')}`);
+    const out = resolve(opts.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify({ windows: result.windows, events: result.events, anomalies: result.anomalies }, null, 2));
+    console.log(`\n${result.events.toLocaleString('en-US')} events in ${result.windows} windows scored; ${result.anomalies.length} anomalies written to ${out}`);
+  });
+
+function printAnomalyTable(anomalies: Anomaly[]): void {
+  if (anomalies.length === 0) {
+    console.log('No anomalies.');
+    return;
+  }
+  const rows = anomalies.map((a) => [
+    new Date(a.windowStart).toISOString().slice(0, 16).replace('T', ' '),
+    a.partition,
+    a.kind,
+    a.severity,
+    a.probability.toFixed(3),
+    (a.rootCauseHints[0] ?? '').slice(0, 70),
+  ]);
+  const head = ['window (UTC)', 'partition', 'kind', 'severity', 'p', 'top hint'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+function printDemoSummary(r: DemoResult, summaryFile: string): void {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  console.log('\nSummary');
+  console.log(`  history: ${n(r.historyEvents)} events -> ${r.profiles.length} baseline profiles`);
+  console.log(`  live:    ${n(r.liveEvents)} events in ${n(r.recordsPut)} Kinesis records; ${n(r.eventsScored)} events scored` +
+    `${r.malformed ? `, ${r.malformed} malformed records quarantined` : ''}${r.lateEvents ? `, ${r.lateEvents} late events counted` : ''}`);
+  console.log(`  windows: ${n(r.windowsClosed)} closed, ${n(r.windowsScored)} scored`);
+  console.log(`  alerts:  ${r.anomalies.length} (${r.incidentAlerts.length} on the incident, ${r.falseAlerts.length} elsewhere)`);
+  if (r.incident) {
+    const verdict = r.caught ? `CAUGHT, first alert ${r.detectionDelayMin} min after it began` : 'MISSED';
+    console.log(`  injected incident ${r.incident.kind} in ${r.incident.partition}: ${verdict}`);
+  }
+  console.log(`  anomalies: s3://${r.where.anomalyBucket}/anomalies/ (local emulator, data under ${r.where.dataDir})`);
+  console.log(`  alerts:    ${r.where.alertsFile}`);
+  console.log(`  summary:   ${summaryFile}`);
+  console.log(`  time:      ${(r.timingsMs.total / 1000).toFixed(1)} s (startup ${(r.timingsMs.startup / 1000).toFixed(1)} s, history ${(r.timingsMs.history / 1000).toFixed(1)} s, live ${(r.timingsMs.live / 1000).toFixed(1)} s)`);
+}
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  console.error(`harbinger: ${err.message}`);
+  process.exitCode = 1;
+});

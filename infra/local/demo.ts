@@ -1,0 +1,273 @@
+/**
+ * The main job on the embedded default: emulators up, resources created with the stack's names, a
+ * week of synthetic history learned into baseline profiles (published through the profile-builder
+ * path), then a "live" hour streamed through Kinesis on a simulated clock, scored by the very same
+ * scorer and window-closer handlers, with one injected incident.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { startEmulators, type Emulators } from './emulators';
+import { localClients } from './clients';
+import { provision } from './provision';
+import { KinesisPoller } from './poller';
+import { putPayloads } from './replay';
+import { LocalAlertSink } from './alert-sink';
+import { resourceNames, ENV, STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
+import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
+import { learnHistory } from '../../functions/core/offline';
+import { generateEvents } from '../../functions/core/synth/generator';
+import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
+import { labelsFor, type IncidentSpec } from '../../functions/core/synth/incidents';
+import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
+import { ObjectStore } from '../../functions/adapters/object-store';
+import { ProfileStore } from '../../functions/adapters/profile-store';
+import { rebuildProfile } from '../../functions/profile-builder/builder';
+import { createScorerHandler } from '../../functions/scorer/handler';
+import { createWindowCloserHandler } from '../../functions/window-closer/handler';
+import type { CloseSummary } from '../../functions/window-closer/closer';
+import type { Anomaly, LogEvent } from '../../functions/core/types';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Seed for every random choice (history and live traffic). Default 7. */
+  seed?: number;
+  /** Days of history to learn baselines from. Default 7. */
+  historyDays?: number;
+  /** Length of the live stretch, simulated minutes. Default 60. */
+  liveMinutes?: number;
+  /** Inject the incident. Default true. */
+  incident?: boolean;
+  /** Traffic multiplier (same for history and live). Default 1. */
+  scale?: number;
+  /** Where emulator data, alerts and the summary go. Default `.harbinger/demo`. */
+  dataDir?: string;
+  /** Allowed lateness before a window is closed, seconds. Default 60. */
+  latenessSec?: number;
+  /** Line printer (progress, alerts). Default: none. */
+  print?: (line: string) => void;
+  /** Start of the live stretch, epoch ms (minute-aligned). Default Monday 2026-11-16 09:00 UTC. */
+  liveStart?: number;
+}
+
+/** What the demo did and found. */
+export interface DemoResult {
+  liveStart: number;
+  liveEnd: number;
+  historyEvents: number;
+  profiles: Array<{ partition: string; version: number; windows: number; templates: number; patterns: number }>;
+  liveEvents: number;
+  recordsPut: number;
+  eventsScored: number;
+  malformed: number;
+  lateEvents: number;
+  windowsClosed: number;
+  windowsScored: number;
+  anomalies: Anomaly[];
+  incident: { partition: string; start: number; end: number; kind: string } | null;
+  /** Anomalies in the incident's partition from its start to 5 minutes after its end. */
+  incidentAlerts: Anomaly[];
+  /** Anomalies anywhere else. */
+  falseAlerts: Anomaly[];
+  caught: boolean;
+  /** Simulated minutes from incident start to its first alert. */
+  detectionDelayMin: number | null;
+  where: { anomalyBucket: string; datasetBucket: string; table: string; alertsFile: string; dataDir: string };
+  timingsMs: { startup: number; history: number; live: number; total: number };
+}
+
+/** The default incident: connection-pool exhaustion in checkout (us-east-1), errors and latency, 10 minutes. */
+export function defaultIncident(liveStart: number, liveMinutes: number): IncidentSpec {
+  return {
+    kind: 'error_burst_latency',
+    service: 'checkout',
+    region: 'us-east-1',
+    start: liveStart + Math.floor(liveMinutes / 2) * MINUTE,
+    durationMs: 10 * MINUTE,
+  };
+}
+
+/** Runs the demo end to end; always stops the emulators it started. */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const t0 = Date.now();
+  const print = options.print ?? (() => {});
+  const seed = options.seed ?? 7;
+  const scale = options.scale ?? 1;
+  const liveMinutes = options.liveMinutes ?? 60;
+  const historyDays = options.historyDays ?? 7;
+  const liveStart = options.liveStart ?? Date.UTC(2026, 10, 16, 9, 0);
+  const liveEnd = liveStart + liveMinutes * MINUTE;
+  const historyStart = liveStart - historyDays * DAY;
+  const dataDir = resolve(options.dataDir ?? '.harbinger/demo');
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const names = resourceNames();
+  const alertsFile = join(dataDir, 'alerts.jsonl');
+  const latenessMs = (options.latenessSec ?? 60) * 1000;
+
+  print(`Starting local emulators (Kinesis, DynamoDB, S3) on 127.0.0.1 ...`);
+  const emulators: Emulators = await startEmulators({ dataDir: join(dataDir, 'emulators') });
+  const savedEnv = { ...process.env };
+  let poller: KinesisPoller | undefined;
+  try {
+    Object.assign(process.env, emulators.env, {
+      [ENV.table]: names.table,
+      [ENV.anomalyBucket]: names.anomalyBucket,
+      [ENV.datasetBucket]: names.datasetBucket,
+      [ENV.eventBus]: names.eventBus,
+      [ENV.defaultRegion]: 'us-east-1',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    resetAwsClients();
+    const clients = localClients(emulators.endpoints);
+    await provision(clients, names, { shards: STREAM_DEFAULTS.shards });
+    const startupMs = Date.now() - t0;
+    print(`  emulators and resources ready in ${(startupMs / 1000).toFixed(1)} s (stream ${names.stream}, ${STREAM_DEFAULTS.shards} shards; table ${names.table})`);
+
+    // ---- history -> window features in S3 -> profiles (profile-builder path) ----
+    const tHistory = Date.now();
+    print(`Learning baselines from ${historyDays} days of synthetic history (4 services x 2 regions) ...`);
+    const aws = awsClients();
+    const datasets = new ObjectStore({ client: aws.s3, bucket: names.datasetBucket });
+    const profiles = new ProfileStore({ client: aws.dynamodb, table: names.table, cacheTtlMs: 0 });
+    let historyEvents = 0;
+    const learned = learnHistory(() => generateEvents({ start: historyStart, end: liveStart, seed, scale }), {
+      rules: DEFAULT_PARTITION_RULES,
+      defaultRegion: 'us-east-1',
+      onProgress: (done, pass) => {
+        historyEvents = done;
+        if (done % 500_000 === 0) print(`  pass ${pass}: ${done.toLocaleString('en-US')} events`);
+      },
+    });
+    print(`  ${historyEvents.toLocaleString('en-US')} history events, ${learned.size} partitions`);
+    for (const l of learned.values()) {
+      const byDay = new Map<string, typeof l.windows>();
+      for (const w of l.windows) {
+        const d = new Date(w.windowStart).toISOString().slice(0, 10);
+        const list = byDay.get(d) ?? [];
+        list.push(w);
+        byDay.set(d, list);
+      }
+      for (const [d, list] of byDay) await datasets.putJsonLines(windowBatchKey(l.partition, d, 'history'), list);
+      await datasets.putJson(catalogueKey(l.partition), { templates: l.templates, patterns: l.patterns });
+    }
+    const built: DemoResult['profiles'] = [];
+    for (const p of [...learned.keys()].sort()) {
+      const o = await rebuildProfile(p, liveStart, { datasets, profiles, days: historyDays + 1 });
+      built.push({ partition: o.partition, version: o.version, windows: o.windows, templates: o.templates, patterns: o.patterns });
+      print(`  profile ${p.padEnd(22)} v${o.version}: ${o.windows} windows, ${o.templates} templates, ${o.patterns} ordered patterns`);
+    }
+    const historyMs = Date.now() - tHistory;
+
+    // ---- live hour through Kinesis -> scorer -> DynamoDB -> closer ----
+    const tLive = Date.now();
+    let simNow = liveStart;
+    const sink = new LocalAlertSink({ file: alertsFile, print, now: () => simNow });
+    const quiet = new Logger({ serviceName: 'harbinger-local', logLevel: 'ERROR' });
+    let eventsScored = 0;
+    let malformed = 0;
+    let lateEvents = 0;
+    const scorer = createScorerHandler({
+      logger: quiet,
+      onBatch: (s) => {
+        eventsScored += s.events;
+        malformed += s.malformed;
+        lateEvents += s.lateEvents;
+      },
+    });
+    const closer = createWindowCloserHandler({ logger: quiet, deps: { alerts: sink, latenessMs } });
+    const context = { functionName: 'harbinger-window-closer', awsRequestId: 'local', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+    poller = new KinesisPoller({
+      kinesis: clients.kinesis,
+      streamName: names.stream,
+      handler: (event, ctx) => scorer(event, ctx),
+      pollIntervalMs: 50,
+      onError: (err, shard) => print(`  ! ${shard}: ${err.message}`),
+    });
+    await poller.start();
+
+    const incident = options.incident === false ? null : defaultIncident(liveStart, liveMinutes);
+    const label = incident ? labelsFor([incident])[0] : null;
+    print(
+      `Streaming a live hour ${fmt(liveStart)}..${fmt(liveEnd)} (simulated clock)` +
+        (label ? `; incident injected: ${label.kind} in ${label.partition} at ${fmt(label.start)}` : '; no incident'),
+    );
+    const live = [...generateEvents({ start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: incident ? [incident] : [] })];
+    const byMinute = new Map<number, LogEvent[]>();
+    for (const e of live) {
+      const m = Math.floor(e.timestamp / MINUTE) * MINUTE;
+      const list = byMinute.get(m) ?? [];
+      list.push(e);
+      byMinute.set(m, list);
+    }
+    let recordsPut = 0;
+    let windowsClosed = 0;
+    let windowsScored = 0;
+    const anomalies: Anomaly[] = [];
+    const tick = async (time: number): Promise<void> => {
+      simNow = time;
+      const s = (await closer({ time: new Date(time).toISOString() }, context)) as CloseSummary;
+      windowsClosed += s.windowsClosed;
+      windowsScored += s.windowsScored;
+      anomalies.push(...s.anomalies);
+    };
+    for (let m = liveStart; m < liveEnd; m += MINUTE) {
+      simNow = m;
+      const payloads = [...toSubscriptionPayloads(byMinute.get(m) ?? [])];
+      const put = await putPayloads(clients.kinesis, names.stream, payloads);
+      recordsPut += put.records;
+      await poller.waitUntilIdle({ timeoutMs: 60_000, idleMs: 100 });
+      await tick(m + MINUTE);
+      if ((m - liveStart) / MINUTE % 10 === 9) {
+        print(`  ${fmt(m + MINUTE)}  ${eventsScored.toLocaleString('en-US')} events scored, ${windowsScored} windows scored, ${anomalies.length} alerts`);
+      }
+    }
+    // Let the last windows pass their allowed lateness.
+    for (let t = liveEnd + MINUTE; t <= liveEnd + MINUTE + latenessMs; t += MINUTE) await tick(t);
+    await poller.stop();
+    poller = undefined;
+    const liveMs = Date.now() - tLive;
+
+    const incidentAlerts = label
+      ? anomalies.filter((a) => a.partition === label.partition && a.windowStart >= label.start && a.windowStart <= label.end + 5 * MINUTE)
+      : [];
+    const falseAlerts = anomalies.filter((a) => !incidentAlerts.includes(a));
+    const first = incidentAlerts.length ? Math.min(...incidentAlerts.map((a) => a.windowStart)) : null;
+    return {
+      liveStart,
+      liveEnd,
+      historyEvents,
+      profiles: built,
+      liveEvents: live.length,
+      recordsPut,
+      eventsScored,
+      malformed,
+      lateEvents,
+      windowsClosed,
+      windowsScored,
+      anomalies,
+      incident: label ? { partition: label.partition, start: label.start, end: label.end, kind: label.kind } : null,
+      incidentAlerts,
+      falseAlerts,
+      caught: incidentAlerts.length > 0,
+      detectionDelayMin: first !== null && label ? (first - label.start) / MINUTE : null,
+      where: { anomalyBucket: names.anomalyBucket, datasetBucket: names.datasetBucket, table: names.table, alertsFile, dataDir },
+      timingsMs: { startup: startupMs, history: historyMs, live: liveMs, total: Date.now() - t0 },
+    };
+  } finally {
+    if (poller) await poller.stop().catch(() => {});
+    await emulators.stop();
+    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+    Object.assign(process.env, savedEnv);
+    resetAwsClients();
+  }
+}
+
+function fmt(t: number): string {
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+}

@@ -1,0 +1,205 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { Construct } from 'constructs';
+import { resourceNames, STREAM_DEFAULTS } from '../functions/core/resources';
+import { AlertBus } from './constructs/alert-bus';
+import { Buckets } from './constructs/buckets';
+import { handlerEnvironment } from './constructs/harbinger-function';
+import { LogStream } from './constructs/log-stream';
+import { LogSubscription } from './constructs/log-subscription';
+import { ScorerFunction } from './constructs/scorer-function';
+import { StateTable } from './constructs/state-table';
+import { WindowCloser } from './constructs/window-closer';
+
+/** CDK context keys read by {@link harbingerPropsFromContext} (pass with `cdk synth -c key=value`). */
+export const CONTEXT_KEYS = {
+  prefix: 'harbinger:prefix',
+  /** Comma-separated log group names to subscribe. */
+  logGroups: 'harbinger:logGroups',
+  /** Partition rules as JSON. */
+  partitionRules: 'harbinger:partitionRules',
+  shardCount: 'harbinger:shardCount',
+  parallelizationFactor: 'harbinger:parallelizationFactor',
+  /** `false` turns the cdk-nag AwsSolutions checks off in infra/app.ts. */
+  nag: 'harbinger:nag',
+} as const;
+
+/** Properties of {@link HarbingerStack}. */
+export interface HarbingerStackProps extends StackProps {
+  /**
+   * Prefix of every resource name (lowercase letters, digits, hyphens; it is part of bucket names).
+   * @default 'harbinger'
+   */
+  readonly prefix?: string;
+  /**
+   * Existing log groups to subscribe to the stream.
+   * @default - none (producers put records on the stream directly)
+   */
+  readonly logGroupNames?: string[];
+  /** Filter pattern of the subscription filters. @default '' (every event) */
+  readonly subscriptionFilterPattern?: string;
+  /**
+   * Partition rules, JSON, passed to the handlers as `HARBINGER_PARTITION_RULES`.
+   * @default '[]'
+   */
+  readonly partitionRules?: string;
+  /**
+   * Initial shard count (the capacity function changes it at run time).
+   * @default STREAM_DEFAULTS.shards
+   */
+  readonly shardCount?: number;
+  /** Scorer batches processed concurrently per shard. @default 1 */
+  readonly parallelizationFactor?: number;
+  /** Scorer reserved concurrency. @default - none */
+  readonly scorerReservedConcurrency?: number;
+  /** Refuse DeleteTable on the state table. @default true */
+  readonly tableDeletionProtection?: boolean;
+  /** Removal policy of the state table. @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** Retention of the functions' log groups. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Allowed lateness of events, seconds (`HARBINGER_ALLOWED_LATENESS_SEC`). @default - the handlers' default */
+  readonly allowedLatenessSec?: number;
+}
+
+const PREFIX_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
+
+/**
+ * Harbinger on AWS: CloudWatch Logs subscriptions -> Kinesis -> scorer Lambda -> DynamoDB partial
+ * window aggregates; every minute the window closer scores closed windows and writes anomalies to S3
+ * and alerts to EventBridge.
+ *
+ * Every name, environment variable, key and event source comes from functions/core/resources.ts.
+ */
+export class HarbingerStack extends Stack {
+  /** Ingestion stream. */
+  public readonly logStream: LogStream;
+  /** State table. */
+  public readonly stateTable: StateTable;
+  /** Data and access-log buckets. */
+  public readonly buckets: Buckets;
+  /** Alert bus, archive and alert log. */
+  public readonly alertBus: AlertBus;
+  /** Scorer function and its event source mapping. */
+  public readonly scorer: ScorerFunction;
+  /** Window closer function and its schedule. */
+  public readonly windowCloser: WindowCloser;
+  /** Log group subscriptions, when log groups were given. */
+  public readonly logSubscription?: LogSubscription;
+
+  constructor(scope: Construct, id: string, props: HarbingerStackProps = {}) {
+    super(scope, id, {
+      description: 'Harbinger: predictive log anomaly detection (Kinesis, Lambda, DynamoDB, S3, EventBridge)',
+      ...props,
+    });
+    const prefix = props.prefix ?? 'harbinger';
+    if (!PREFIX_RE.test(prefix)) {
+      throw new Error(`HarbingerStack: prefix "${prefix}" must match ${PREFIX_RE} (it becomes part of S3 bucket names).`);
+    }
+    const partitionRules = normalizeJson(props.partitionRules ?? '[]', 'partitionRules');
+    const names = resourceNames(prefix);
+
+    this.logStream = new LogStream(this, 'LogStream', {
+      streamName: names.stream,
+      shardCount: props.shardCount ?? STREAM_DEFAULTS.shards,
+    });
+    this.stateTable = new StateTable(this, 'StateTable', {
+      tableName: names.table,
+      deletionProtection: props.tableDeletionProtection,
+      removalPolicy: props.tableRemovalPolicy,
+    });
+    this.buckets = new Buckets(this, 'Buckets', { prefix });
+    this.alertBus = new AlertBus(this, 'AlertBus', { eventBusName: names.eventBus });
+
+    const environment = handlerEnvironment({
+      table: this.stateTable.table,
+      anomalyBucket: this.buckets.anomalyBucket,
+      datasetBucket: this.buckets.datasetBucket,
+      eventBus: this.alertBus.bus,
+      partitionRules,
+      defaultRegion: this.region,
+      allowedLatenessSec: props.allowedLatenessSec,
+    });
+
+    this.scorer = new ScorerFunction(this, 'Scorer', {
+      stream: this.logStream.stream,
+      table: this.stateTable.table,
+      anomalyBucket: this.buckets.anomalyBucket,
+      datasetBucket: this.buckets.datasetBucket,
+      eventBus: this.alertBus.bus,
+      environment,
+      parallelizationFactor: props.parallelizationFactor,
+      reservedConcurrentExecutions: props.scorerReservedConcurrency,
+      logRetention: props.logRetention,
+    });
+    this.windowCloser = new WindowCloser(this, 'WindowCloser', {
+      table: this.stateTable.table,
+      anomalyBucket: this.buckets.anomalyBucket,
+      datasetBucket: this.buckets.datasetBucket,
+      eventBus: this.alertBus.bus,
+      environment,
+      logRetention: props.logRetention,
+    });
+
+    if (props.logGroupNames && props.logGroupNames.length > 0) {
+      this.logSubscription = new LogSubscription(this, 'LogSubscription', {
+        logGroupNames: props.logGroupNames,
+        stream: this.logStream.stream,
+        filterPattern: props.subscriptionFilterPattern,
+        filterName: `${prefix}-to-kinesis`,
+      });
+    }
+
+    const output = (id: string, value: string, description: string): CfnOutput =>
+      new CfnOutput(this, id, { value, description });
+    output('StreamName', this.logStream.stream.streamName, 'Kinesis stream receiving the logs');
+    output('StreamArn', this.logStream.stream.streamArn, 'Kinesis stream ARN');
+    output('TableName', this.stateTable.table.tableName, 'DynamoDB state table');
+    output('AnomalyBucketName', this.buckets.anomalyBucket.bucketName, 'S3 bucket of anomaly records');
+    output('SyntheticBucketName', this.buckets.syntheticBucket.bucketName, 'S3 bucket of synthetic scenario logs');
+    output('DatasetBucketName', this.buckets.datasetBucket.bucketName, 'S3 bucket of window features (training data)');
+    output('EventBusName', this.alertBus.bus.eventBusName, 'EventBridge bus of Harbinger alerts');
+    output('AlertLogGroupName', this.alertBus.alertLogGroup.logGroupName, 'Log group mirroring every Harbinger event');
+    output('ScorerFunctionName', this.scorer.function.functionName, 'Scorer Lambda function');
+    output('WindowCloserFunctionName', this.windowCloser.function.functionName, 'Window closer Lambda function');
+    output('ScorerFailureQueueUrl', this.scorer.failureQueue.queueUrl, 'SQS queue of batches the scorer gave up on');
+  }
+}
+
+/**
+ * Reads {@link HarbingerStackProps} from CDK context (see {@link CONTEXT_KEYS}). Values given with
+ * `-c` arrive as strings; values in cdk.json may already be numbers, arrays or objects.
+ */
+export function harbingerPropsFromContext(node: Node): HarbingerStackProps {
+  const get = (key: string): unknown => node.tryGetContext(key);
+  const prefix = get(CONTEXT_KEYS.prefix);
+  const logGroups = get(CONTEXT_KEYS.logGroups);
+  const rules = get(CONTEXT_KEYS.partitionRules);
+  return {
+    prefix: typeof prefix === 'string' && prefix !== '' ? prefix : undefined,
+    logGroupNames: Array.isArray(logGroups)
+      ? logGroups.map(String)
+      : typeof logGroups === 'string'
+        ? logGroups.split(',').map((s) => s.trim()).filter((s) => s !== '')
+        : undefined,
+    partitionRules: rules === undefined ? undefined : typeof rules === 'string' ? rules : JSON.stringify(rules),
+    shardCount: optionalInt(get(CONTEXT_KEYS.shardCount), CONTEXT_KEYS.shardCount),
+    parallelizationFactor: optionalInt(get(CONTEXT_KEYS.parallelizationFactor), CONTEXT_KEYS.parallelizationFactor),
+  };
+}
+
+function optionalInt(value: unknown, key: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`Context ${key} must be a positive integer, got ${JSON.stringify(value)}.`);
+  return n;
+}
+
+function normalizeJson(text: string, what: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch (e) {
+    throw new Error(`HarbingerStack: ${what} is not valid JSON (${(e as Error).message}): ${text}`);
+  }
+}
