@@ -102,7 +102,8 @@ export class ProfileStore {
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(REGISTRY.pk, REGISTRY.sk),
-        UpdateExpression: 'ADD partitions :p',
+        UpdateExpression: 'ADD #parts :p',
+        ExpressionAttributeNames: { '#parts': 'partitions' },
         ExpressionAttributeValues: { ':p': new Set([profile.partition]) },
       }),
     );

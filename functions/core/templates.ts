@@ -54,6 +54,7 @@ function maskToken(token: string): string {
   }
   const q = URL_QUERY.exec(token);
   if (q) return maskToken(q[1].slice(0, -1)) + '?' + q[2].replace(QUERY_VALUE, '=<*>');
+  if (token.includes(':') && IPV6.test(token)) return WILDCARD;
   const m = EDGE_PUNCT.exec(token);
   const pre = m ? m[1] : '';
   const core = m ? m[2] : token;
@@ -121,9 +122,15 @@ export function templateIdOf(template: string): string {
 
 /** Tuning of {@link DrainMiner}. */
 export interface DrainOptions {
-  /** Depth of the prefix tree including the length layer and leaf layer (Drain's `depth`, default 4). */
+  /**
+   * Depth of the prefix tree counting root, length layer and leaf layer, as in Drain/Drain3: the
+   * number of leading-token layers is depth-3 (default 5, i.e. two leading tokens).
+   */
   depth?: number;
-  /** Minimum token similarity to join a cluster, in [0,1] (default 0.4). */
+  /**
+   * Minimum share of equal tokens (masked `<*>` on both sides counts as equal) to join a cluster, in
+   * [0,1] (default 0.7).
+   */
   similarity?: number;
   /** Maximum children per internal node before new tokens route to `<*>` (default 100). */
   maxChildren?: number;
@@ -131,7 +138,7 @@ export interface DrainOptions {
   maxTemplates?: number;
 }
 
-const DEFAULTS: Required<DrainOptions> = { depth: 4, similarity: 0.7, maxChildren: 100, maxTemplates: 5000 };
+const DEFAULTS: Required<DrainOptions> = { depth: 5, similarity: 0.7, maxChildren: 100, maxTemplates: 5000 };
 
 /** One cluster in a {@link DrainSnapshot}. */
 export interface DrainSnapshotCluster {
@@ -271,10 +278,10 @@ export class DrainMiner {
     return miner;
   }
 
-  /** Path through the tree for new tokens: length, then up to depth-2 leading tokens. */
+  /** Path through the tree: length, then depth-3 leading tokens (depth counts root, length and leaf layers). */
   private routeFor(tokens: string[]): string[] {
     const path = [String(tokens.length)];
-    const n = Math.min(this.options.depth - 2, tokens.length);
+    const n = Math.min(this.options.depth - 3, tokens.length);
     let node = this.root.children.get(path[0]);
     for (let i = 0; i < n; i++) {
       const t = tokens[i];

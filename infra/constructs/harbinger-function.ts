@@ -129,7 +129,12 @@ export class HarbingerFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: props.serviceName },
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        // Stack traces point at the TypeScript sources (the bundle ships its .map file).
+        NODE_OPTIONS: '--enable-source-maps',
+      },
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node22',

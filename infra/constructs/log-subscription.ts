@@ -1,4 +1,4 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -43,12 +43,12 @@ export class LogSubscription extends Construct {
     if (unique.size !== props.logGroupNames.length) {
       throw new Error(`LogSubscription ${this.node.path}: logGroupNames has duplicates: ${props.logGroupNames.join(', ')}`);
     }
-    const region = Stack.of(this).region;
+    const { account, partition, region } = Stack.of(this);
     this.role = new iam.Role(this, 'Role', {
       description: 'CloudWatch Logs subscription filters put log events on the Harbinger stream',
       assumedBy: new iam.ServicePrincipal(`logs.${region}.amazonaws.com`, {
         conditions: {
-          StringLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:logs:${region}:${Aws.ACCOUNT_ID}:*` },
+          StringLike: { 'aws:SourceArn': `arn:${partition}:logs:${region}:${account}:*` },
         },
       }),
     });

@@ -50,7 +50,7 @@ export interface DemoOptions {
   latenessSec?: number;
   /** Line printer (progress, alerts). Default: none. */
   print?: (line: string) => void;
-  /** Start of the live stretch, epoch ms (minute-aligned). Default Monday 2026-11-16 09:00 UTC. */
+  /** Start of the live stretch, epoch ms (minute-aligned). Default Monday 2026-11-16 15:00 UTC. */
   liveStart?: number;
 }
 
@@ -99,7 +99,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const scale = options.scale ?? 1;
   const liveMinutes = options.liveMinutes ?? 60;
   const historyDays = options.historyDays ?? 7;
-  const liveStart = options.liveStart ?? Date.UTC(2026, 10, 16, 9, 0);
+  const liveStart = options.liveStart ?? Date.UTC(2026, 10, 16, 15, 0);
   const liveEnd = liveStart + liveMinutes * MINUTE;
   const historyStart = liveStart - historyDays * DAY;
   const dataDir = resolve(options.dataDir ?? '.harbinger/demo');
@@ -216,21 +216,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       windowsScored += s.windowsScored;
       anomalies.push(...s.anomalies);
     };
+    const phase = { put: 0, score: 0, close: 0 };
     for (let m = liveStart; m < liveEnd; m += MINUTE) {
       simNow = m;
       const payloads = [...toSubscriptionPayloads(byMinute.get(m) ?? [])];
+      let t = Date.now();
       const put = await putPayloads(clients.kinesis, names.stream, payloads);
       recordsPut += put.records;
+      phase.put += Date.now() - t;
+      t = Date.now();
       await poller.waitUntilIdle({ timeoutMs: 60_000, idleMs: 100 });
+      phase.score += Date.now() - t;
+      t = Date.now();
       await tick(m + MINUTE);
+      phase.close += Date.now() - t;
       if ((m - liveStart) / MINUTE % 10 === 9) {
         print(`  ${fmt(m + MINUTE)}  ${eventsScored.toLocaleString('en-US')} events scored, ${windowsScored} windows scored, ${anomalies.length} alerts`);
       }
     }
-    // Let the last windows pass their allowed lateness.
-    for (let t = liveEnd + MINUTE; t <= liveEnd + MINUTE + latenessMs; t += MINUTE) await tick(t);
+    // Let the last windows pass their allowed lateness: the final tick's cutoff is the last live minute.
+    for (let t = liveEnd + MINUTE; t <= liveEnd + latenessMs; t += MINUTE) await tick(t);
+    if (latenessMs < MINUTE) await tick(liveEnd + latenessMs);
     await poller.stop();
     poller = undefined;
+    if (process.env.HARBINGER_DEBUG_TIMINGS) print(`  phases (ms): ${JSON.stringify(phase)}`);
     const liveMs = Date.now() - tLive;
 
     const incidentAlerts = label

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -138,8 +139,9 @@ class OutputTail {
   }
 }
 
-/** Registered once per process: kills every live kinesis-local child on exit and on SIGINT/SIGTERM. */
+/** Registered once per process: kills every live kinesis-local child (and removes temp dirs) on exit and on SIGINT/SIGTERM. */
 const liveChildren = new Set<ChildProcess>();
+const liveTempDirs = new Set<string>();
 let exitHooksInstalled = false;
 function installExitHooks(): void {
   if (exitHooksInstalled) return;
@@ -153,6 +155,14 @@ function installExitHooks(): void {
       }
     }
     liveChildren.clear();
+    for (const dir of liveTempDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
+    liveTempDirs.clear();
   };
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -246,7 +256,7 @@ async function startKinesisOnce(
   let lastError: unknown;
   try {
     // Bounded: at most until the deadline, ~20 polls a second.
-    for (let attempt = 0; Date.now() < options.deadline && attempt < 10_000; attempt++) {
+    for (let attempt = 0; attempt < 10_000; attempt++) {
       if (spawnError) throw new EmulatorStartError('kinesis', `cannot spawn kinesis-local: ${spawnError.message}`, tail.toString());
       if (exited) {
         throw new EmulatorStartError(
@@ -260,8 +270,9 @@ async function startKinesisOnce(
         return { endpoint, pid: child.pid, stop };
       } catch (err) {
         lastError = err;
-        await sleep(50);
       }
+      if (Date.now() >= options.deadline) break;
+      await sleep(50);
     }
     throw new EmulatorStartError(
       'kinesis',
@@ -343,20 +354,28 @@ async function startS3(dataDir: string | undefined): Promise<Stoppable & { endpo
   } else {
     directory = await mkdtemp(join(tmpdir(), 'harbinger-s3-'));
     temporary = true;
+    installExitHooks();
+    liveTempDirs.add(directory);
   }
   const server = new S3rver({ port: 0, address: LOCAL_HOST, silent: true, directory });
   let address: { port: number };
   try {
     address = await server.run();
   } catch (err) {
-    if (temporary) await rm(directory, { recursive: true, force: true });
+    if (temporary) {
+      liveTempDirs.delete(directory);
+      await rm(directory, { recursive: true, force: true });
+    }
     throw new EmulatorStartError('s3', `s3rver failed to start: ${(err as Error).message}`, '', { cause: err });
   }
   return {
     endpoint: `http://${LOCAL_HOST}:${address.port}`,
     stop: async () => {
       if (server.httpServer) await closeHttpServer(server.httpServer);
-      if (temporary) await rm(directory, { recursive: true, force: true });
+      if (temporary) {
+        liveTempDirs.delete(directory);
+        await rm(directory, { recursive: true, force: true });
+      }
     },
   };
 }

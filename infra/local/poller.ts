@@ -166,12 +166,6 @@ interface DeliveryOutcome {
   error?: Error;
 }
 
-const seqCompare = (a: string, b: string): number => {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-
 function isNamed(err: unknown, ...names: string[]): boolean {
   return err instanceof Error && names.includes(err.name);
 }
@@ -663,7 +657,9 @@ export class KinesisPoller {
   }
 }
 
-/** Sorts sequence numbers numerically (they exceed Number precision). */
+/** Compares Kinesis sequence numbers numerically (they exceed Number precision); for `Array.sort`. */
 export function compareSequenceNumbers(a: string, b: string): number {
-  return seqCompare(a, b);
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }

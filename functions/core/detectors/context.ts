@@ -4,7 +4,7 @@
  */
 import { featureObserved, expectedFor } from '../profile';
 import type { RollingStatsState } from '../rolling';
-import { poissonLowerTail, poissonUpperTail, robustScale, zFromUpperTail } from '../stats';
+import { normalUpperTail, poissonLowerTail, poissonUpperTail, robustScale, zFromUpperTail } from '../stats';
 import type { DetectorResult, FeatureName, Profile, RobustStat, WindowFeatures } from '../types';
 
 /** What a detector knows besides the window itself. */
@@ -45,6 +45,18 @@ export interface FeatureFloor {
   rate?: boolean;
   /** Deviations that matter: 'up' (only increases) or 'both'. */
   direction: 'up' | 'both';
+  /**
+   * Right-skewed quantile feature (latency, sizes): z is computed on the log scale with sigma
+   * `max(log(1 + scale/median), (log p95 - log median) / 1.645, logFloor)`. Window quantiles of a
+   * few dozen events are heavy-tailed; their own training spread is the honest yardstick.
+   */
+  logFloor?: number;
+  /**
+   * Tail of the feature's z under normal conditions: 'gaussian' (default), or 'exponential' for
+   * upper quantiles of a window (p95/p99 of a few dozen events behave like extreme order
+   * statistics, whose Gumbel-type tail decays like exp(-1.28 z), far slower than a normal's).
+   */
+  tail?: 'gaussian' | 'exponential';
 }
 
 /**
@@ -61,20 +73,57 @@ export const FEATURE_FLOORS: Record<FeatureName, FeatureFloor> = {
   warnRate: { absolute: 0.01, relative: 0.25, rate: true, direction: 'up' },
   status5xxRate: { absolute: 0.01, relative: 0.25, rate: true, direction: 'up' },
   status4xxRate: { absolute: 0.02, relative: 0.25, rate: true, direction: 'up' },
-  latencyP50: { absolute: 1, relative: 0.1, direction: 'up' },
-  latencyP95: { absolute: 2, relative: 0.15, direction: 'up' },
-  latencyP99: { absolute: 5, relative: 0.2, direction: 'up' },
-  bytesP95: { absolute: 10, relative: 0.15, direction: 'up' },
+  latencyP50: { absolute: 1, relative: 0.1, direction: 'up', logFloor: 0.1 },
+  latencyP95: { absolute: 2, relative: 0.15, direction: 'up', logFloor: 0.15, tail: 'exponential' },
+  latencyP99: { absolute: 5, relative: 0.2, direction: 'up', logFloor: 0.2, tail: 'exponential' },
+  bytesP95: { absolute: 10, relative: 0.15, direction: 'up', logFloor: 0.15, tail: 'exponential' },
   newTemplateCount: { absolute: 1, relative: 0.25, poisson: true, direction: 'up' },
   distinctTemplates: { absolute: 1, relative: 0.1, poisson: true, direction: 'up' },
   patternViolations: { absolute: 1, relative: 0.25, poisson: true, direction: 'up' },
 };
+
+/**
+ * One-sided tail probability of a feature's |z| under normal conditions (see
+ * {@link FeatureFloor.tail}): Gaussian, or Gumbel-like `exp(-(0.5772 + 1.2825 |z|))`.
+ */
+export function featureTail(feature: FeatureName, z: number): number {
+  const a = Math.abs(z);
+  if (FEATURE_FLOORS[feature].tail === 'exponential') return Math.min(1, Math.exp(-(0.5772 + 1.2825 * a)));
+  return normalUpperTail(a);
+}
 
 /** Robust scale of a feature's expected statistic, with the feature's floors applied. */
 export function featureScale(feature: FeatureName, stat: RobustStat): number {
   const fl = FEATURE_FLOORS[feature];
   const base = robustScale(stat.mad, stat.median, { absolute: fl.absolute, relative: fl.relative });
   return fl.poisson ? Math.max(base, Math.sqrt(Math.max(0, stat.median))) : base;
+}
+
+/** Log-scale sigma of a right-skewed quantile feature (see {@link FeatureFloor.logFloor}). */
+export function logSigma(feature: FeatureName, stat: RobustStat): number {
+  const fl = FEATURE_FLOORS[feature];
+  const med = Math.max(stat.median, fl.absolute);
+  const fromMad = Math.log(1 + featureScale(feature, stat) / med);
+  const fromP95 = stat.p95 > med ? Math.log(stat.p95 / med) / 1.645 : 0;
+  return Math.max(fromMad, fromP95, fl.logFloor ?? 0.1);
+}
+
+/**
+ * z-equivalent of a count-like observation under Poisson noise, for features with `poisson` or
+ * `rate` floors: the robust z must also be surprising as a count of discrete events (three errors
+ * out of twenty lines is a big rate but weak evidence).
+ * @param x - observed feature value
+ * @param baseline - expected mean of the feature (a count, or a rate for rate features)
+ * @param n - events behind a rate (ignored for counts)
+ * @returns signed z (positive for "too many")
+ */
+export function discreteZ(feature: FeatureName, x: number, baseline: number, n: number): number {
+  const fl = FEATURE_FLOORS[feature];
+  const k = fl.rate ? x * n : x;
+  const lambda = fl.rate ? n * baseline : baseline;
+  if (k > lambda) return zOf(quasiPoissonUpper(k, lambda), true);
+  if (k < lambda) return zOf(quasiPoissonLower(k, lambda), false);
+  return 0;
 }
 
 /**

@@ -4,14 +4,14 @@
  */
 import { RollingStats } from '../rolling';
 import type { RollingStatsState } from '../rolling';
-import { normalUpperTail, robustScale } from '../stats';
+import { robustScale } from '../stats';
 import type { Deviation, DetectorResult, FeatureName, WindowFeatures } from '../types';
-import { FEATURE_FLOORS, fmt, observed, tailToScore } from './context';
+import { FEATURE_FLOORS, discreteZ, featureTail, fmt, observed, tailToScore } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link rollingStats} and {@link updateRollingState}. */
 export interface RollingStatsDetectorOptions {
-  /** Features tracked (default count, errorRate, latencyP95). */
+  /** Features tracked (default count, errorRate, latencyP50). */
   features?: readonly FeatureName[];
   /** EWMA half-life in windows (default 60). */
   halfLife?: number;
@@ -23,13 +23,29 @@ export interface RollingStatsDetectorOptions {
   clipZ?: number;
   /** Deviations listed when |z| >= this (default 3). */
   listZ?: number;
+  /** Quantile features (latency, sizes) are skipped in windows with fewer events (default 10). */
+  minEventsForQuantiles?: number;
 }
 
-const DEFAULT_FEATURES: readonly FeatureName[] = ['count', 'errorRate', 'latencyP95'];
+const DEFAULT_FEATURES: readonly FeatureName[] = ['count', 'errorRate', 'latencyP50'];
+
+/**
+ * Quantile features (those with a log floor) are tracked on the log scale: `log(max(x, absolute))`.
+ */
+function transform(feature: FeatureName, x: number): number {
+  const fl = FEATURE_FLOORS[feature];
+  return fl.logFloor !== undefined ? Math.log(Math.max(x, fl.absolute)) : x;
+}
+
+function usable(feature: FeatureName, w: WindowFeatures, minEvents: number): boolean {
+  if (!observed(feature, w)) return false;
+  return FEATURE_FLOORS[feature].logFloor === undefined || w.features.count >= minEvents;
+}
 
 /** Std used for a z: the rolling std, floored with the feature's noise floors around the mean. */
 function scaleOf(feature: FeatureName, r: RollingStats): number {
   const fl = FEATURE_FLOORS[feature];
+  if (fl.logFloor !== undefined) return Math.max(r.std, fl.logFloor);
   const base = robustScale(r.std / 1.4826, r.mean, { absolute: fl.absolute, relative: fl.relative });
   return fl.poisson ? Math.max(base, Math.sqrt(Math.max(0, r.mean))) : base;
 }
@@ -43,20 +59,29 @@ export function rollingStats(w: WindowFeatures, ctx: DetectorContext, options: R
   const warmup = options.warmup ?? 30;
   const penalty = options.penalty ?? 1e5;
   const listZ = options.listZ ?? 3;
+  const minEvents = options.minEventsForQuantiles ?? 10;
   const deviations: Deviation[] = [];
   let tested = 0;
-  let bestZ = 0;
+  let bestP = 1;
   for (const f of features) {
     const state = ctx.rolling[f];
-    if (!state || state.n < warmup || !observed(f, w)) continue;
+    if (!state || state.n < warmup || !usable(f, w, minEvents)) continue;
     const r = RollingStats.from(state);
     const scale = scaleOf(f, r);
-    let z = (w.features[f] - r.mean) / scale;
+    const isLog = FEATURE_FLOORS[f].logFloor !== undefined;
+    let z = (transform(f, w.features[f]) - r.mean) / scale;
     if (FEATURE_FLOORS[f].direction === 'up' && z < 0) z = 0;
+    if (z !== 0 && (FEATURE_FLOORS[f].poisson || FEATURE_FLOORS[f].rate)) {
+      const zp = discreteZ(f, w.features[f], Math.max(r.mean, FEATURE_FLOORS[f].rate ? 0.001 : 0.5), w.features.count);
+      z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
+    }
     tested++;
-    if (Math.abs(z) > Math.abs(bestZ)) bestZ = z;
+    bestP = Math.min(bestP, featureTail(f, z));
     if (Math.abs(z) >= listZ) {
-      deviations.push({ feature: f, observed: w.features[f], expected: r.mean, band: [Math.max(0, r.mean - 3 * scale), r.mean + 3 * scale], z });
+      const band: [number, number] = isLog
+        ? [Math.exp(r.mean - 3 * scale), Math.exp(r.mean + 3 * scale)]
+        : [Math.max(0, r.mean - 3 * scale), r.mean + 3 * scale];
+      deviations.push({ feature: f, observed: w.features[f], expected: isLog ? Math.exp(r.mean) : r.mean, band, z });
     }
   }
   if (tested === 0) return null;
@@ -64,7 +89,7 @@ export function rollingStats(w: WindowFeatures, ctx: DetectorContext, options: R
   return {
     detector: 'rollingStats',
     kind: 'rolling_stats',
-    score: tailToScore(normalUpperTail(Math.abs(bestZ)), penalty * tested),
+    score: tailToScore(bestP, penalty * tested),
     deviations,
     evidence: deviations.map((d) => `${d.feature} ${fmt(d.observed)} vs recent mean ${fmt(d.expected)} (z=${fmt(d.z)})`),
   };
@@ -84,9 +109,9 @@ export function updateRollingState(
   const clipZ = options.clipZ ?? 4;
   const out: Record<string, RollingStatsState> = { ...rolling };
   for (const f of features) {
-    if (!observed(f, w)) continue;
+    if (!usable(f, w, options.minEventsForQuantiles ?? 10)) continue;
     const r = out[f] ? RollingStats.from(out[f]) : new RollingStats({ halfLife: options.halfLife ?? 60 });
-    let x = w.features[f];
+    let x = transform(f, w.features[f]);
     if (r.n >= warmup) {
       const s = scaleOf(f, r);
       x = Math.min(r.mean + clipZ * s, Math.max(r.mean - clipZ * s, x));

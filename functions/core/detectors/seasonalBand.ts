@@ -2,21 +2,9 @@
  * Seasonal band detector: every feature of the window against the robust band of its hour-of-week
  * slot (or neighbours / global, see expectedFor).
  */
-import { normalUpperTail } from '../stats';
 import { FEATURE_NAMES } from '../types';
 import type { AnomalyKind, Deviation, DetectorResult, FeatureName, WindowFeatures } from '../types';
-import {
-  FEATURE_FLOORS,
-  expected,
-  featureScale,
-  fmt,
-  meanEstimate,
-  observed,
-  quasiPoissonLower,
-  quasiPoissonUpper,
-  tailToScore,
-  zOf,
-} from './context';
+import { FEATURE_FLOORS, discreteZ, expected, featureScale, featureTail, fmt, logSigma, meanEstimate, observed, tailToScore } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link seasonalBand}. */
@@ -74,47 +62,58 @@ export function minimalDenominator(rate: number, maxN: number): number {
   return limit;
 }
 
-/** Effective z of one feature; also returns the robust scale used for the band. */
+/** Effective z of one feature, with the band (in the feature's unit) used for reporting. */
 export function featureZ(
   feature: FeatureName,
   w: WindowFeatures,
   ctx: DetectorContext,
-  minRate = 0.001,
-): { z: number; median: number; scale: number; n: number } | null {
+  options: { minRate?: number; bandZ?: number } = {},
+): { z: number; median: number; band: [number, number]; n: number } | null {
   if (!observed(feature, w)) return null;
+  const bandZ = options.bandZ ?? 3;
   const stat = expected(ctx, feature, w.windowStart);
   const fl = FEATURE_FLOORS[feature];
   const x = w.features[feature];
-  let scale = featureScale(feature, stat);
-  if (feature === 'bytes') {
-    // Bytes follow the event count: relative Poisson noise of the count applies.
-    const cnt = expected(ctx, 'count', w.windowStart);
-    scale = Math.max(scale, stat.median / Math.sqrt(Math.max(1, cnt.median)));
-  }
-  let z = (x - stat.median) / scale;
-  if (fl.direction === 'up' && z < 0) z = 0;
-  if (z !== 0 && (fl.poisson || fl.rate)) {
-    // Discreteness check: the robust z must also be surprising as a count.
-    let k = x;
-    let lambda: number;
-    if (fl.rate) {
-      const n = feature === 'errorRate' || feature === 'warnRate' ? w.features.count : minimalDenominator(x, w.features.count);
-      k = x * n;
-      lambda = n * meanEstimate(stat, minRate);
-    } else {
-      lambda = meanEstimate(stat, 0.5);
+  let z: number;
+  let band: [number, number];
+  const cnt = expected(ctx, 'count', w.windowStart);
+  if (fl.logFloor !== undefined) {
+    // A window quantile's spread shrinks like 1/sqrt(events): widen it for sparser windows.
+    const sparse = Math.sqrt(Math.max(1, cnt.median / Math.max(1, w.features.count)));
+    const sigma = logSigma(feature, stat) * sparse;
+    const med = Math.max(stat.median, fl.absolute);
+    z = Math.log(Math.max(x, fl.absolute) / med) / sigma;
+    band = [med * Math.exp(-bandZ * sigma), med * Math.exp(bandZ * sigma)];
+  } else {
+    let scale = featureScale(feature, stat);
+    if (feature === 'bytes') {
+      // Bytes follow the event count: relative Poisson noise of the count applies.
+      scale = Math.max(scale, stat.median / Math.sqrt(Math.max(1, cnt.median)));
     }
-    const up = z > 0;
-    const p = up ? (k > lambda ? quasiPoissonUpper(k, lambda) : 1) : k < lambda ? quasiPoissonLower(k, lambda) : 1;
-    const zp = zOf(p, up);
-    z = up ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
+    z = (x - stat.median) / scale;
+    band = [Math.max(0, stat.median - bandZ * scale), stat.median + bandZ * scale];
   }
-  return { z, median: stat.median, scale, n: stat.n };
+  if (fl.direction === 'up' && z < 0) z = 0;
+  if (z !== 0 && feature === 'bytes' && stat.median > 0 && cnt.median > 0) {
+    // Bytes as "event equivalents" at the usual message size: an exact Poisson check.
+    const avg = stat.median / cnt.median;
+    const zp = discreteZ('count', x / avg, meanEstimate(cnt, 0.5), 0);
+    z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
+  }
+  if (z !== 0 && (fl.poisson || fl.rate)) {
+    let n = w.features.count;
+    if (feature === 'status5xxRate' || feature === 'status4xxRate') n = minimalDenominator(x, n);
+    const baseline = fl.rate ? meanEstimate(stat, options.minRate ?? 0.001) : meanEstimate(stat, 0.5);
+    const zp = discreteZ(feature, x, baseline, n);
+    z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
+  }
+  return { z, median: stat.median, band, n: stat.n };
 }
 
 /**
- * Seasonal band detector. Score: the strongest one-sided deviation's normal tail probability,
- * penalised for the number of features tested (see tailToScore). Kind from the dominant feature
+ * Seasonal band detector. Score: the smallest one-sided tail probability among the features
+ * (Gaussian, or exponential for upper quantiles; see featureTail), penalised for the number of
+ * features tested (see tailToScore). Kind from the dominant feature
  * (volume_spike / volume_drop / latency / error_spike / new_template / pattern_break /
  * seasonal_band). A busy partition going silent gives a huge negative count z (volume_drop).
  */
@@ -127,23 +126,28 @@ export function seasonalBand(w: WindowFeatures, ctx: DetectorContext, options: S
   const deviations: Deviation[] = [];
   let tested = 0;
   let best: Deviation | null = null;
+  let bestP = 1;
   for (const feature of features) {
-    const r = featureZ(feature, w, ctx, options.minRate);
+    const r = featureZ(feature, w, ctx, { minRate: options.minRate, bandZ });
     if (!r || r.n < minWindows) continue;
     tested++;
     const dev: Deviation = {
       feature,
       observed: w.features[feature],
       expected: r.median,
-      band: [Math.max(0, r.median - bandZ * r.scale), r.median + bandZ * r.scale],
+      band: r.band,
       z: r.z,
     };
     if (Math.abs(r.z) >= listZ) deviations.push(dev);
-    if (!best || Math.abs(r.z) > Math.abs(best.z)) best = dev;
+    const p = featureTail(feature, r.z);
+    if (!best || p < bestP || (p === bestP && Math.abs(r.z) > Math.abs(best.z))) {
+      best = dev;
+      bestP = p;
+    }
   }
   if (tested === 0 || !best) return null;
   deviations.sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
-  const score = tailToScore(normalUpperTail(Math.abs(best.z)), penalty * tested);
+  const score = tailToScore(bestP, penalty * tested);
   return {
     detector: 'seasonalBand',
     kind: kindForFeature(best.feature, best.z),

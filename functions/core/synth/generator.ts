@@ -129,6 +129,16 @@ function pickWeighted(rng: Rng, flows: readonly FlowSpec[], cum: Float64Array): 
   return flows[flows.length - 1];
 }
 
+const ZEROS = '0'.repeat(56);
+/**
+ * 56-digit CloudWatch-like event id: timestamp, partition code, generation minute, sequence,
+ * zero-padded. Unique within a run (the sequence is per partition and generation minute).
+ */
+function eventId(t: number, prefix: string, seq: number): string {
+  const head = String(t) + prefix + (seq < 1e6 ? String(seq + 1e6).slice(1) : String(seq));
+  return head.length >= 56 ? head : head + ZEROS.slice(head.length);
+}
+
 const NEUTRAL: FlowEffect = { latencyFactor: 1, intensity: 0 };
 
 /** Mutable flow context, reused for every flow (no per-flow allocation). */
@@ -144,11 +154,14 @@ class Ctx implements FlowContext {
   idPrefix = '';
   seq = 0;
   out: LogEvent[] = [];
+  /** Windows [from, to) where the partition is fully silent: nothing is emitted, not even tails of earlier flows. */
+  muted: ReadonlyArray<readonly [number, number]> = [];
 
   emit(message: string): void {
+    for (let i = 0; i < this.muted.length; i++) if (this.t >= this.muted[i][0] && this.t < this.muted[i][1]) return;
     const seq = this.seq++;
     this.out.push({
-      id: `${this.t}${this.idPrefix}${String(seq).padStart(6, '0')}`.padEnd(56, '0'),
+      id: eventId(this.t, this.idPrefix, seq),
       timestamp: this.t,
       message,
       logGroup: this.logGroup,
@@ -161,28 +174,77 @@ class Ctx implements FlowContext {
   }
 }
 
-const meanEventsCache = new WeakMap<ServiceSpec, number>();
+/** Lines and ERROR-level lines per flow, by flow family, measured on a fixed-seed sample. */
+export interface FlowStats {
+  /** Normal traffic in normal operation (error flows at the base share included). */
+  lines: number;
+  /** Normal flows only. */
+  normalLines: number;
+  /** Known error flows: lines per flow and ERROR-level lines per flow. */
+  errorLines: number;
+  errorErrors: number;
+  /** The incident flow. */
+  incidentLines: number;
+  incidentErrors: number;
+}
 
-/** Mean lines per flow of a service in normal operation, measured once on a fixed-seed sample. */
-export function meanEventsPerFlow(spec: ServiceSpec): number {
-  const cached = meanEventsCache.get(spec);
+/** Recognises an ERROR-level line in any of the synthetic formats (calibration only). */
+const ERROR_LINE = /^\S+ \S+ ERROR |"level":"ERROR"|^time=\S+ level=error |^\S+ \S+ \[(?:error|crit)\]|^\S+ - \S+ \[[^\]]+\] "[^"]*" 5\d\d /;
+
+const statsCache = new WeakMap<ServiceSpec, FlowStats>();
+
+/** Per-flow line statistics of a service (cached), used to turn event rates into flow rates. */
+export function flowStats(spec: ServiceSpec): FlowStats {
+  const cached = statsCache.get(spec);
   if (cached !== undefined) return cached;
   const ctx = new Ctx();
   ctx.rng = mulberry32(0x5eed);
   ctx.service = spec;
   ctx.region = spec.regions[0] ?? 'us-east-1';
   ctx.stream = { index: 0, name: 'calibration', host: 'calibration', pid: 1, ip: '10.0.0.1' };
+  const measure = (n: number, choose: () => FlowSpec): { lines: number; errors: number } => {
+    ctx.out = [];
+    for (let i = 0; i < n; i++) {
+      ctx.t = 1_700_000_000_000;
+      choose().run(ctx);
+    }
+    let errors = 0;
+    for (const e of ctx.out) if (ERROR_LINE.test(e.message)) errors++;
+    return { lines: ctx.out.length / n, errors: errors / n };
+  };
   const cum = cumulative(spec.flows);
   const errCum = cumulative(spec.errorFlows);
-  const n = 4000;
-  for (let i = 0; i < n; i++) {
-    ctx.t = 1_700_000_000_000;
-    const flow = spec.errorFlows.length > 0 && ctx.rng() < spec.errorShare ? pickWeighted(ctx.rng, spec.errorFlows, errCum) : pickWeighted(ctx.rng, spec.flows, cum);
-    flow.run(ctx);
-  }
-  const mean = ctx.out.length / n;
-  meanEventsCache.set(spec, mean);
-  return mean;
+  const normal = measure(4000, () => pickWeighted(ctx.rng, spec.flows, cum));
+  const err = spec.errorFlows.length > 0 ? measure(400, () => pickWeighted(ctx.rng, spec.errorFlows, errCum)) : { lines: 1, errors: 1 };
+  const inc = measure(200, () => spec.incidentFlow);
+  const base = spec.errorFlows.length > 0 ? spec.errorShare : 0;
+  const stats: FlowStats = {
+    lines: (1 - base) * normal.lines + base * err.lines,
+    normalLines: normal.lines,
+    errorLines: err.lines,
+    errorErrors: Math.max(err.errors, 1e-6),
+    incidentLines: inc.lines,
+    incidentErrors: Math.max(inc.errors, 1e-6),
+  };
+  statsCache.set(spec, stats);
+  return stats;
+}
+
+/** Mean lines per flow of a service in normal operation. */
+export function meanEventsPerFlow(spec: ServiceSpec): number {
+  return flowStats(spec).lines;
+}
+
+/**
+ * Share of flows that must fail so that about `lineShare` of the partition's lines are ERROR,
+ * when a fraction `incidentMix` of the failures run the incident flow and the rest known errors.
+ */
+function failingFlowShare(st: FlowStats, lineShare: number, incidentMix: number): number {
+  const E = incidentMix * st.incidentLines + (1 - incidentMix) * st.errorLines;
+  const R = incidentMix * st.incidentErrors + (1 - incidentMix) * st.errorErrors;
+  const N = st.normalLines;
+  const f = (lineShare * N) / (R + lineShare * N - lineShare * E);
+  return Math.min(0.98, Math.max(0, f));
 }
 
 interface PartitionState {
@@ -196,7 +258,9 @@ interface PartitionState {
   flowCum: Float64Array;
   errorCum: Float64Array;
   flowsPerEvent: number;
+  toFlowShare: (lineShare: number, incidentMix: number) => number;
   incidents: IncidentSpec[];
+  muted: Array<readonly [number, number]>;
   /** Periodic phase per (periodic spec, stream), ms. */
   phases: number[][];
 }
@@ -216,6 +280,11 @@ function partitions(services: readonly ServiceSpec[], incidents: readonly Incide
         const h = parseInt(stableHash(name).slice(0, 8), 16);
         streams.push({ index: i, name, host: `ip-10-0-${(h >>> 8) & 63}-${h & 255}.ec2.internal`, pid: 20 + (h % 40), ip: `10.0.${(h >>> 8) & 63}.${h & 255}` });
       }
+      const st = flowStats(spec);
+      const own = incidents.filter((i) => i.service === spec.name && i.region === region);
+      const muted = own
+        .filter((i) => i.kind === 'silent' && (i.magnitude ?? 0) === 0)
+        .map((i) => [i.start + Math.max(0, i.rampMs ?? 0), i.start + i.durationMs] as const);
       out.push({
         spec,
         region,
@@ -226,8 +295,10 @@ function partitions(services: readonly ServiceSpec[], incidents: readonly Incide
         streams,
         flowCum: cumulative(spec.flows),
         errorCum: cumulative(spec.errorFlows),
-        flowsPerEvent: 1 / meanEventsPerFlow(spec),
-        incidents: incidents.filter((i) => i.service === spec.name && i.region === region),
+        flowsPerEvent: 1 / st.lines,
+        toFlowShare: (lineShare: number, incidentMix: number) => failingFlowShare(st, lineShare, incidentMix),
+        incidents: own,
+        muted,
         phases: spec.periodic.map((p) => streams.map((s) => parseInt(stableHash(`${s.name}|${p.name}`).slice(0, 8), 16) % p.everyMs)),
       });
     }
@@ -243,6 +314,7 @@ function generateMinute(ctx: Ctx, p: PartitionState, seed: number, minute: numbe
   ctx.service = p.spec;
   ctx.region = p.region;
   ctx.logGroup = p.logGroup;
+  ctx.muted = p.muted;
   ctx.idPrefix = p.code + String(((minute % 100) + 100) % 100).padStart(2, '0');
   ctx.seq = 0;
   const spec = p.spec;
@@ -259,7 +331,7 @@ function generateMinute(ctx: Ctx, p: PartitionState, seed: number, minute: numbe
     let incidentShare = 0;
     ctx.effect = NEUTRAL;
     if (hasIncidents) {
-      const e: ActiveEffect = effectAt(p.incidents, t, spec.errorShare);
+      const e: ActiveEffect = effectAt(p.incidents, t, spec.errorShare, p.toFlowShare);
       if (peak !== 1 || e.volume !== 1) {
         if (rng() >= e.volume / peak) continue;
       }
@@ -287,7 +359,7 @@ function generateMinute(ctx: Ctx, p: PartitionState, seed: number, minute: numbe
       for (; t < t0 + MINUTE; t += per.everyMs) {
         ctx.effect = NEUTRAL;
         if (hasIncidents) {
-          const e = effectAt(p.incidents, t, spec.errorShare);
+          const e = effectAt(p.incidents, t, spec.errorShare, p.toFlowShare);
           if (e.volume < 1 && rng() >= e.volume) continue;
           if (e.intensity > 0) ctx.effect = { latencyFactor: e.latencyFactor, intensity: e.intensity, incident: e.incident };
         }

@@ -5,9 +5,9 @@
  *
  * | kind | effect | `magnitude` (default) |
  * |---|---|---|
- * | `error_burst` | share of requests failing with the service's known errors | target failing share (0.25) |
+ * | `error_burst` | requests fail with the service's known errors | target share of ERROR lines in the partition (0.25) |
  * | `latency` | every latency (and the gaps that follow them) multiplied | factor (5) |
- * | `error_burst_latency` | failures mostly with the never-seen incident template (e.g. `Connection pool exhausted: timeout after 30000ms waiting for connection to db-2`) plus latency ×`latencyFactor` | target failing share (0.25) |
+ * | `error_burst_latency` | failures mostly (70%) with the never-seen incident template (e.g. `Connection pool exhausted: timeout after 30000ms waiting for connection to db-2`) plus latency ×`latencyFactor` | target share of ERROR lines (0.25) |
  * | `silent` | the partition stops logging (periodic lines too) | remaining volume fraction (0) |
  * | `flood` | the normal traffic mix multiplied | volume factor (8) |
  * | `new_error_template` | a never-seen error template appears, the rest stays normal | share of requests hitting it (0.05) |
@@ -86,7 +86,7 @@ export function validateIncidents(incidents: readonly IncidentSpec[]): void {
     if (!Number.isFinite(i.start) || !(i.durationMs > 0)) throw new Error(`${where}: start must be epoch ms and durationMs > 0`);
     const m = i.magnitude ?? DEFAULT_MAGNITUDE[i.kind];
     const share = i.kind === 'error_burst' || i.kind === 'error_burst_latency' || i.kind === 'new_error_template';
-    if (share && !(m >= 0 && m <= 1)) throw new Error(`${where}: magnitude is a share of requests, give 0..1 (got ${m})`);
+    if (share && !(m >= 0 && m <= 1)) throw new Error(`${where}: magnitude is a share, give 0..1 (got ${m})`);
     if (i.kind === 'silent' && !(m >= 0 && m < 1)) throw new Error(`${where}: magnitude is the remaining volume fraction, give 0..1 (got ${m})`);
     if ((i.kind === 'latency' || i.kind === 'flood') && !(m > 0)) throw new Error(`${where}: magnitude is a multiplier, give > 0 (got ${m})`);
   }
@@ -110,8 +110,16 @@ export interface ActiveEffect {
 /**
  * Effect of `incidents` (already filtered to one partition) at time `t`.
  * @param baseErrorShare - the service's normal error-flow share
+ * @param toFlowShare - converts a target ERROR-line share into the share of flows that must fail,
+ *   given the fraction of failures running the incident flow (the generator measures each
+ *   service's lines per flow; identity by default)
  */
-export function effectAt(incidents: readonly IncidentSpec[], t: number, baseErrorShare: number): ActiveEffect {
+export function effectAt(
+  incidents: readonly IncidentSpec[],
+  t: number,
+  baseErrorShare: number,
+  toFlowShare: (lineShare: number, incidentMix: number) => number = (x) => x,
+): ActiveEffect {
   const e: ActiveEffect = { volume: 1, errorShare: baseErrorShare, incidentShare: 0, latencyFactor: 1, intensity: 0 };
   for (const inc of incidents) {
     if (t < inc.start || t >= inc.start + inc.durationMs) continue;
@@ -120,16 +128,21 @@ export function effectAt(incidents: readonly IncidentSpec[], t: number, baseErro
     e.intensity = Math.max(e.intensity, ramp);
     e.incident ??= inc.kind;
     switch (inc.kind) {
-      case 'error_burst':
-        e.errorShare = Math.max(e.errorShare, baseErrorShare + (m - baseErrorShare) * ramp);
+      case 'error_burst': {
+        const f = toFlowShare(m, 0);
+        e.errorShare = Math.max(e.errorShare, baseErrorShare + (f - baseErrorShare) * ramp);
         break;
+      }
       case 'latency':
         e.latencyFactor *= 1 + (m - 1) * ramp;
         break;
       case 'error_burst_latency': {
         // 70% of the failures are the never-seen template, the rest the usual errors.
-        e.incidentShare = Math.max(e.incidentShare, 0.7 * m * ramp);
-        e.errorShare = Math.max(e.errorShare, baseErrorShare + (0.3 * m - baseErrorShare) * ramp);
+        const f = toFlowShare(m, 0.7);
+        e.incidentShare = Math.max(e.incidentShare, 0.7 * f * ramp);
+        // errorShare is taken among the flows that are not incident flows.
+        const known = (0.3 * f) / Math.max(1e-9, 1 - 0.7 * f);
+        e.errorShare = Math.max(e.errorShare, baseErrorShare + (known - baseErrorShare) * ramp);
         e.latencyFactor *= 1 + ((inc.latencyFactor ?? 5) - 1) * ramp;
         break;
       }

@@ -208,27 +208,55 @@ export function currency(rng: Rng, region: string): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `2024-05-01T12:00:00.123Z` */
+const PAD2: string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3: string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+
+/** Per-day date parts, cached (a run touches few days): [YYYY, MM, DD, Mon]. */
+let cachedDay = Number.NaN;
+let cachedParts: [string, string, string, string] = ['', '', '', ''];
+function dayParts(day: number): [string, string, string, string] {
+  if (day !== cachedDay) {
+    const s = new Date(day * DAY_MS).toISOString();
+    cachedParts = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10), MONTHS[Number(s.slice(5, 7)) - 1]];
+    cachedDay = day;
+  }
+  return cachedParts;
+}
+
+/** Time of day parts of `t`: [HH, MM, SS, mmm] (UTC). */
+function clockParts(t: number): [string, string, string, string] {
+  const ms = t - Math.floor(t / DAY_MS) * DAY_MS;
+  const sec = Math.floor(ms / 1000);
+  return [PAD2[Math.floor(sec / 3600)], PAD2[Math.floor(sec / 60) % 60], PAD2[sec % 60], PAD3[ms % 1000]];
+}
+
+/** `2024-05-01T12:00:00.123Z` (same as `new Date(t).toISOString()`, allocation-light). */
 export function isoTime(t: number): string {
-  return new Date(t).toISOString();
+  const [y, mo, d] = dayParts(Math.floor(t / DAY_MS));
+  const [h, mi, s, ms] = clockParts(t);
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`;
 }
 
 /** log4j default-ish `2024-05-01 12:00:00,123` (UTC). */
 export function log4jTime(t: number): string {
-  const s = new Date(t).toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 19)},${s.slice(20, 23)}`;
+  const [y, mo, d] = dayParts(Math.floor(t / DAY_MS));
+  const [h, mi, s, ms] = clockParts(t);
+  return `${y}-${mo}-${d} ${h}:${mi}:${s},${ms}`;
 }
 
 /** nginx `$time_local` in UTC: `01/May/2024:12:00:00 +0000`. */
 export function clfTime(t: number): string {
-  const s = new Date(t).toISOString();
-  return `${s.slice(8, 10)}/${MONTHS[Number(s.slice(5, 7)) - 1]}/${s.slice(0, 4)}:${s.slice(11, 19)} +0000`;
+  const [y, , d, mon] = dayParts(Math.floor(t / DAY_MS));
+  const [h, mi, s] = clockParts(t);
+  return `${d}/${mon}/${y}:${h}:${mi}:${s} +0000`;
 }
 
 /** nginx error_log time: `2024/05/01 12:00:00`. */
 export function nginxErrorTime(t: number): string {
-  const s = new Date(t).toISOString();
-  return `${s.slice(0, 4)}/${s.slice(5, 7)}/${s.slice(8, 10)} ${s.slice(11, 19)}`;
+  const [y, mo, d] = dayParts(Math.floor(t / DAY_MS));
+  const [h, mi, s] = clockParts(t);
+  return `${y}/${mo}/${d} ${h}:${mi}:${s}`;
 }
 
 type JsonLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -536,7 +564,7 @@ const payments: ServiceSpec = {
         const pt = poolThread(c);
         emitLog4j(c, 'INFO', pt, 'c.h.PaymentService', `Captured payment ${payId} amount=${amt} currency=${cur}`);
         c.wait(int(c.rng, 3, 40));
-        emitLog4j(c, 'DEBUG', pt, 'c.h.LedgerWriter', `Ledger entry le_${hex(c.rng, 10)} written for ${payId} (2 rows)`);
+        emitLog4j(c, 'INFO', pt, 'c.h.LedgerWriter', `Ledger entry le_${hex(c.rng, 10)} written for ${payId} (2 rows)`);
       },
     },
     {
@@ -567,7 +595,7 @@ const payments: ServiceSpec = {
     },
     {
       name: 'token vault lookup',
-      weight: 4,
+      weight: 1.5,
       run: (c) => emitLog4j(c, 'DEBUG', execThread(c), 'c.h.TokenVault', `Resolved card token tok_${hex(c.rng, 16)} brand=${pick(c.rng, ['visa', 'mastercard', 'amex'])} last4=${int(c.rng, 1000, 9999)} in ${latency(c, 6, 0.4)}ms`),
     },
     {
@@ -843,7 +871,7 @@ const auth: ServiceSpec = {
     },
     {
       name: 'token validate',
-      weight: 14,
+      weight: 6,
       run: (c) => emitKv(c, 'debug', 'token validated', { sub: user(c.rng).id, scope: pick(c.rng, ['orders:read cart:write', 'orders:read', 'profile:read']), duration_ms: latency(c, 3, 0.4) }),
     },
     {
@@ -863,7 +891,7 @@ const auth: ServiceSpec = {
     },
     {
       name: 'jwks cache',
-      weight: 3,
+      weight: 2,
       run: (c) => emitKv(c, 'debug', 'jwks cache hit', { kid: `k${int(c.rng, 1, 3)}` }),
     },
     {
