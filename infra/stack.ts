@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { Construct } from 'constructs';
+import { parsePartitionRules } from '../functions/core/partition';
 import { resourceNames, STREAM_DEFAULTS } from '../functions/core/resources';
 import { AlertBus } from './constructs/alert-bus';
 import { Buckets } from './constructs/buckets';
@@ -40,8 +41,9 @@ export interface HarbingerStackProps extends StackProps {
   /** Filter pattern of the subscription filters. @default '' (every event) */
   readonly subscriptionFilterPattern?: string;
   /**
-   * Partition rules, JSON, passed to the handlers as `HARBINGER_PARTITION_RULES`.
-   * @default '[]'
+   * Partition rules, a JSON array of `PartitionRule` (functions/core/partition.ts), passed to the
+   * handlers as `HARBINGER_PARTITION_RULES`. Validated at synth time with the handlers' own parser.
+   * @default - not set: the handlers use DEFAULT_PARTITION_RULES
    */
   readonly partitionRules?: string;
   /**
@@ -61,6 +63,8 @@ export interface HarbingerStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Allowed lateness of events, seconds (`HARBINGER_ALLOWED_LATENESS_SEC`). @default - the handlers' default */
   readonly allowedLatenessSec?: number;
+  /** Profile cache lifetime, seconds (`HARBINGER_PROFILE_CACHE_TTL_SEC`). @default - the handlers' default */
+  readonly profileCacheTtlSec?: number;
 }
 
 const PREFIX_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
@@ -97,7 +101,7 @@ export class HarbingerStack extends Stack {
     if (!PREFIX_RE.test(prefix)) {
       throw new Error(`HarbingerStack: prefix "${prefix}" must match ${PREFIX_RE} (it becomes part of S3 bucket names).`);
     }
-    const partitionRules = normalizeJson(props.partitionRules ?? '[]', 'partitionRules');
+    const partitionRules = props.partitionRules === undefined ? undefined : checkedPartitionRules(props.partitionRules);
     const names = resourceNames(prefix);
 
     this.logStream = new LogStream(this, 'LogStream', {
@@ -120,6 +124,7 @@ export class HarbingerStack extends Stack {
       partitionRules,
       defaultRegion: this.region,
       allowedLatenessSec: props.allowedLatenessSec,
+      profileCacheTtlSec: props.profileCacheTtlSec,
     });
 
     this.scorer = new ScorerFunction(this, 'Scorer', {
@@ -183,7 +188,7 @@ export function harbingerPropsFromContext(node: Node): HarbingerStackProps {
       : typeof logGroups === 'string'
         ? logGroups.split(',').map((s) => s.trim()).filter((s) => s !== '')
         : undefined,
-    partitionRules: rules === undefined ? undefined : typeof rules === 'string' ? rules : JSON.stringify(rules),
+    partitionRules: rules === undefined || rules === '' ? undefined : typeof rules === 'string' ? rules : JSON.stringify(rules),
     shardCount: optionalInt(get(CONTEXT_KEYS.shardCount), CONTEXT_KEYS.shardCount),
     parallelizationFactor: optionalInt(get(CONTEXT_KEYS.parallelizationFactor), CONTEXT_KEYS.parallelizationFactor),
   };
@@ -196,10 +201,12 @@ function optionalInt(value: unknown, key: string): number | undefined {
   return n;
 }
 
-function normalizeJson(text: string, what: string): string {
+/** Fails the synth on rules the handlers would reject at run time; returns them as compact JSON. */
+function checkedPartitionRules(text: string): string {
   try {
-    return JSON.stringify(JSON.parse(text));
+    parsePartitionRules(text);
   } catch (e) {
-    throw new Error(`HarbingerStack: ${what} is not valid JSON (${(e as Error).message}): ${text}`);
+    throw new Error(`HarbingerStack: partitionRules (context ${CONTEXT_KEYS.partitionRules}): ${(e as Error).message}`);
   }
+  return JSON.stringify(JSON.parse(text));
 }

@@ -20,6 +20,12 @@ export interface OfflineOptions {
   onProgress?: (done: number, pass: 1 | 2) => void;
   /** Max events kept per log stream for ordered-pattern learning. Default 5,000. */
   patternSampleSize?: number;
+  /**
+   * Events (from the start of the history) that the template miner learns from in pass 1. Default
+   * 400,000: enough for the dictionary; lines it never saw resolve as candidates in pass 2 and
+   * still reach the profile through the windows' new-template texts.
+   */
+  templateSampleEvents?: number;
 }
 
 /** What was learned for one partition. */
@@ -37,9 +43,11 @@ export interface LearnedPartition {
 export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineOptions): Map<string, LearnedPartition> {
   const learner = new TemplateLearner();
   let n = 0;
+  const sample = options.templateSampleEvents ?? 400_000;
   for (const e of events()) {
     learner.add(partitionOf(e.logGroup, options.rules, options.defaultRegion).key, parseLine(e.message, e.timestamp));
     if (++n % 50_000 === 0) options.onProgress?.(n, 1);
+    if (n >= sample) break;
   }
   options.onProgress?.(n, 1);
   const resolvers = new Map<string, TemplateResolver>();

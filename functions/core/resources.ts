@@ -40,8 +40,6 @@ export const ENV = {
   defaultRegion: 'HARBINGER_DEFAULT_REGION',
   allowedLatenessSec: 'HARBINGER_ALLOWED_LATENESS_SEC',
   profileCacheTtlSec: 'HARBINGER_PROFILE_CACHE_TTL_SEC',
-  /** Local only: endpoint override for every AWS client. Unset on AWS. */
-  endpoint: 'HARBINGER_AWS_ENDPOINT',
 } as const;
 
 /** DynamoDB single-table key layout (pk/sk strings). */

@@ -14,6 +14,8 @@ export interface RollingStatsState {
   alpha: number;
   /** Minimum standard deviation used by {@link RollingStats.zScore}. */
   minStd: number;
+  /** Timestamp (epoch ms) of the last update, when the caller provided one. */
+  lastTs?: number;
 }
 
 /** Options for a new {@link RollingStats}. */
@@ -49,10 +51,14 @@ export class RollingStats {
     return r;
   }
 
-  /** Adds one value. Non-finite values are ignored. */
-  update(x: number): void {
+  /**
+   * Adds one value. Non-finite values are ignored.
+   * @param ts - optional timestamp of the value (kept as `lastTs`, lets callers detect gaps)
+   */
+  update(x: number, ts?: number): void {
     if (!Number.isFinite(x)) return;
     const s = this.state;
+    if (ts !== undefined) s.lastTs = ts;
     if (s.n === 0) {
       s.mean = x;
       s.variance = 0;
@@ -81,6 +87,16 @@ export class RollingStats {
 
   get n(): number {
     return this.state.n;
+  }
+
+  /** Timestamp of the last update (undefined when never given). */
+  get lastTs(): number | undefined {
+    return this.state.lastTs;
+  }
+
+  /** Forgets everything (keeps alpha and minStd). */
+  reset(): void {
+    this.state = { mean: 0, variance: 0, n: 0, alpha: this.state.alpha, minStd: this.state.minStd };
   }
 
   /** Serialisable state (a copy). */

@@ -33,8 +33,11 @@ export interface HandlerEnvironmentProps {
   readonly datasetBucket: s3.IBucket;
   /** Where alerts go. */
   readonly eventBus: events.IEventBus;
-  /** Partition rules, a JSON string (`[]` when none: the handlers derive partitions from log group names). */
-  readonly partitionRules: string;
+  /**
+   * Partition rules, a JSON array (see functions/core/partition.ts).
+   * @default - variable not set: the handlers use DEFAULT_PARTITION_RULES
+   */
+  readonly partitionRules?: string;
   /** Region used for partitions whose log group does not name one; normally the stack's region. */
   readonly defaultRegion: string;
   /** Allowed lateness of events, seconds. @default - the handlers' own default */
@@ -50,9 +53,9 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.anomalyBucket]: props.anomalyBucket.bucketName,
     [ENV.datasetBucket]: props.datasetBucket.bucketName,
     [ENV.eventBus]: props.eventBus.eventBusName,
-    [ENV.partitionRules]: props.partitionRules,
     [ENV.defaultRegion]: props.defaultRegion,
   };
+  if (props.partitionRules !== undefined) env[ENV.partitionRules] = props.partitionRules;
   if (props.allowedLatenessSec !== undefined) env[ENV.allowedLatenessSec] = String(props.allowedLatenessSec);
   if (props.profileCacheTtlSec !== undefined) env[ENV.profileCacheTtlSec] = String(props.profileCacheTtlSec);
   return env;

@@ -4,6 +4,9 @@
  * Run with `npx harbinger <command>` (or `npm run harbinger -- <command>`).
  */
 import { Command, InvalidArgumentError } from 'commander';
+
+// Lambda runs Node.js 22; on a laptop's Node 20 the SDK's upgrade notice is noise for a demo.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runDemo, type DemoResult } from './demo';

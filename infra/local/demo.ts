@@ -140,8 +140,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       rules: DEFAULT_PARTITION_RULES,
       defaultRegion: 'us-east-1',
       onProgress: (done, pass) => {
-        historyEvents = done;
-        if (done % 500_000 === 0) print(`  pass ${pass}: ${done.toLocaleString('en-US')} events`);
+        if (pass === 2) historyEvents = done;
+        if (done % 500_000 === 0) print(`  ${pass === 1 ? 'templates' : 'windows'}: ${done.toLocaleString('en-US')} events`);
       },
     });
     print(`  ${historyEvents.toLocaleString('en-US')} history events, ${learned.size} partitions`);
@@ -219,7 +219,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const phase = { put: 0, score: 0, close: 0 };
     for (let m = liveStart; m < liveEnd; m += MINUTE) {
       simNow = m;
-      const payloads = [...toSubscriptionPayloads(byMinute.get(m) ?? [])];
+      const payloads = [...toSubscriptionPayloads(byMinute.get(m) ?? [], { sliceMs: 10_000 })];
       let t = Date.now();
       const put = await putPayloads(clients.kinesis, names.stream, payloads);
       recordsPut += put.records;

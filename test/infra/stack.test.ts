@@ -8,16 +8,19 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, EVENTS, resourceNames, STREAM_DEFAULTS, TABLE_SCHEMA } from '../../functions/core/resources';
-import { ESM_REQUIRE_BANNER } from '../../infra/constructs/harbinger-function';
+import { ESM_REQUIRE_BANNER, handlerEnvironment } from '../../infra/constructs/harbinger-function';
 import { HarbingerStack, harbingerPropsFromContext } from '../../infra/stack';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const LOG_GROUPS = ['/aws/lambda/orders', '/ecs/payments-api'];
-const PARTITION_RULES = '[{"match":"^/aws/lambda/(?<service>[^/]+)$"}]';
+const PARTITION_RULES = '[ {"pattern": "^/aws/lambda/(?<service>[^/]+)$", "region": "eu-west-1"} ]';
 const names = resourceNames('harbinger', `${ACCOUNT}-${REGION}`);
 
 let app: App;
@@ -356,8 +359,28 @@ describe('stack props (no bundling)', () => {
     expect(() => harbingerPropsFromContext(new App({ context: { 'harbinger:shardCount': 'two' } }).node)).toThrow(/positive integer/);
   });
 
-  it('rejects a bad prefix and invalid partition-rule JSON before creating anything', () => {
+  it('rejects a bad prefix, and partition rules the handlers would reject, before creating anything', () => {
     expect(() => new HarbingerStack(new App(), 'Bad', { prefix: 'Harbinger_Prod' })).toThrow(/prefix/);
-    expect(() => new HarbingerStack(new App(), 'BadRules', { partitionRules: '{nope' })).toThrow(/not valid JSON/);
+    expect(() => new HarbingerStack(new App(), 'BadJson', { partitionRules: '{nope' })).toThrow(/partitionRules.*not valid JSON/);
+    expect(() => new HarbingerStack(new App(), 'Empty', { partitionRules: '[]' })).toThrow(/partitionRules.*empty/);
+    expect(() => new HarbingerStack(new App(), 'NoService', { partitionRules: '[{"pattern":"^/x/"}]' })).toThrow(/service/);
+  });
+
+  it('handlerEnvironment: ENV names; partition rules, lateness and cache TTL only when configured', () => {
+    const refs = {
+      table: { tableName: 'T' } as dynamodb.ITable,
+      anomalyBucket: { bucketName: 'A' } as s3.IBucket,
+      datasetBucket: { bucketName: 'D' } as s3.IBucket,
+      eventBus: { eventBusName: 'B' } as events.IEventBus,
+      defaultRegion: 'eu-west-1',
+    };
+    expect(handlerEnvironment(refs)).toEqual({
+      [ENV.table]: 'T', [ENV.anomalyBucket]: 'A', [ENV.datasetBucket]: 'D', [ENV.eventBus]: 'B', [ENV.defaultRegion]: 'eu-west-1',
+    });
+    expect(handlerEnvironment({ ...refs, partitionRules: '[{"pattern":"(?<service>.+)"}]', allowedLatenessSec: 90, profileCacheTtlSec: 30 })).toMatchObject({
+      [ENV.partitionRules]: '[{"pattern":"(?<service>.+)"}]',
+      [ENV.allowedLatenessSec]: '90',
+      [ENV.profileCacheTtlSec]: '30',
+    });
   });
 });

@@ -5,7 +5,7 @@
 import { featureObserved, expectedFor } from '../profile';
 import type { RollingStatsState } from '../rolling';
 import { normalUpperTail, poissonLowerTail, poissonUpperTail, robustScale, zFromUpperTail } from '../stats';
-import type { DetectorResult, FeatureName, Profile, RobustStat, WindowFeatures } from '../types';
+import type { DetectorResult, FeatureName, Level, Profile, RobustStat, WindowFeatures } from '../types';
 
 /** What a detector knows besides the window itself. */
 export interface DetectorContext {
@@ -133,6 +133,32 @@ export function discreteZ(feature: FeatureName, x: number, baseline: number, n: 
  */
 export function meanEstimate(stat: RobustStat, floor: number): number {
   return Math.max(stat.median, stat.p95 / 3, floor);
+}
+
+/**
+ * Training-wide share of events at the given levels, from the profile's template dictionary
+ * (each template counted at its dominant level). This is the MEAN rate, which the robust stats
+ * (median/MAD/p05/p95) cannot give for sparse events: with 1 error per 100 lines and 10 lines a
+ * minute the median error rate is 0. Returns undefined without a dictionary.
+ */
+export function levelShare(profile: Profile, levels: readonly Level[]): number | undefined {
+  if (profile.templates.length === 0) return undefined;
+  let s = 0;
+  for (const t of profile.templates) if (levels.includes(t.level)) s += t.share;
+  return s;
+}
+
+/**
+ * Base rate of a rate feature for a window: the slot's median when positive, otherwise the
+ * training-wide level share from the dictionary (errorRate: ERROR+FATAL, warnRate: WARN), otherwise
+ * the conservative {@link meanEstimate}; never below `minRate`.
+ */
+export function baseRate(ctx: DetectorContext, feature: FeatureName, windowStart: number, minRate: number): number {
+  const stat = expected(ctx, feature, windowStart);
+  const levels: Level[] | undefined = feature === 'errorRate' ? ['ERROR', 'FATAL'] : feature === 'warnRate' ? ['WARN'] : undefined;
+  const share = levels ? levelShare(ctx.profile, levels) : undefined;
+  if (share !== undefined) return Math.max(stat.median, share, minRate);
+  return meanEstimate(stat, minRate);
 }
 
 /** Expected statistic of a feature for a window (seasonal slot, neighbours or global). */

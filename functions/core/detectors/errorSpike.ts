@@ -1,19 +1,22 @@
 /**
- * Error spike detector: the error rate of the current window and of a sliding time window
- * (current + previous k minutes) against the expected error rate, volume-adjusted.
+ * Error spike detector: the error rate over sliding time windows ending with the current window
+ * (by default 1, 5 and 15 minutes) against the expected error rate, volume-adjusted.
  */
 import { MINUTE_MS } from '../features';
 import type { DetectorResult, WindowFeatures } from '../types';
-import { expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
+import { baseRate, expected, fmt, quasiPoissonUpper, tailToScore, zOf } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link errorSpike}. */
 export interface ErrorSpikeOptions {
-  /** Previous minutes included in the sliding window (default 4, i.e. 5 minutes in all). */
-  lookbackMinutes?: number;
-  /** Penalty (default 1e4, doubled for the two tests; see tailToScore). */
+  /**
+   * Span lengths in minutes, each ending with the current window (default [1, 5, 15]). Short
+   * spans catch sharp bursts in busy partitions; long ones catch a sustained rise in quiet ones.
+   */
+  spansMinutes?: readonly number[];
+  /** Penalty per span tested (default 1e4; see tailToScore). */
   penalty?: number;
-  /** Minimum errors (ERROR + FATAL) in the tested span (default 5). */
+  /** Minimum errors (ERROR + FATAL) in a span (default 5). */
   minErrors?: number;
   /** Minimum ratio observed rate / expected rate (default 3). */
   minRatio?: number;
@@ -21,76 +24,71 @@ export interface ErrorSpikeOptions {
   minIncrease?: number;
   /** Floor of the expected error rate (default 0.001). */
   minRate?: number;
-  /** The current window's own rate must be at least this multiple of expected (default 2). */
+  /** The current window must have errors at >= this multiple of its expected rate (default 2). */
   currentMinRatio?: number;
 }
 
 interface Span {
+  minutes: number;
   errors: number;
   count: number;
   expectedErrors: number;
 }
 
+const EMPTY = (): DetectorResult => ({ detector: 'errorSpike', kind: 'error_spike', score: 0, deviations: [], evidence: [] });
+
 /**
- * Errors are tested as a Poisson count against `sum(count_i * baseRate_i)`, where baseRate is the
- * slot's conservative error-rate estimate (see meanEstimate), so volume swings alone never fire.
- * Fires only if the current window itself is elevated (no alerts dragging on after recovery).
+ * Errors in each span are tested as a Poisson count against `sum(count_i * baseRate_i)` (baseRate:
+ * the slot's median error rate, or the dictionary's error share when the median is 0), so volume
+ * swings alone never fire. Fires only while the current window itself has elevated errors, so
+ * alerts stop soon after recovery. Missing minutes in `ctx.recent` are silent minutes.
  * Kind `error_spike`.
  */
 export function errorSpike(w: WindowFeatures, ctx: DetectorContext, options: ErrorSpikeOptions = {}): DetectorResult | null {
-  const k = options.lookbackMinutes ?? 4;
-  const penalty = (options.penalty ?? 1e4) * 2;
+  const spans = options.spansMinutes ?? [1, 5, 15];
+  const penalty = (options.penalty ?? 1e4) * Math.max(1, spans.length);
   const minErrors = options.minErrors ?? 5;
   const minRatio = options.minRatio ?? 3;
   const minIncrease = options.minIncrease ?? 0.02;
   const minRate = options.minRate ?? 0.001;
   const curRatio = options.currentMinRatio ?? 2;
-  const rateStat0 = expected(ctx, 'errorRate', w.windowStart);
-  if (rateStat0.n === 0) return null;
+  if (expected(ctx, 'errorRate', w.windowStart).n === 0) return null;
+  if (w.features.count === 0) return null;
 
-  const baseRate = (ws: number): number => meanEstimate(expected(ctx, 'errorRate', ws), minRate);
-  const span = (ws: WindowFeatures[]): Span =>
-    ws.reduce<Span>(
-      (s, x) => ({
-        errors: s.errors + x.features.errorCount,
-        count: s.count + x.features.count,
-        expectedErrors: s.expectedErrors + x.features.count * baseRate(x.windowStart),
-      }),
-      { errors: 0, count: 0, expectedErrors: 0 },
-    );
-  const from = w.windowStart - k * MINUTE_MS;
-  const prev = ctx.recent.filter((r) => r.windowStart >= from && r.windowStart < w.windowStart);
-  const cur = span([w]);
-  const slide = span([...prev, w]);
-  if (cur.count === 0) return null;
-  const curBase = cur.expectedErrors / cur.count;
-  const curRate = cur.errors / cur.count;
-  if (curRate < curRatio * curBase || cur.errors < 2) {
-    return { detector: 'errorSpike', kind: 'error_spike', score: 0, deviations: [], evidence: [] };
-  }
+  const rateOf = (x: WindowFeatures): number => baseRate(ctx, 'errorRate', x.windowStart, minRate);
+  const curBase = rateOf(w);
+  if (w.features.errorCount < 1 || w.features.errorRate < curRatio * curBase) return EMPTY();
 
-  const test = (s: Span): { p: number; rate: number; base: number } | null => {
-    if (s.count === 0) return null;
+  const results: Array<Span & { p: number; rate: number; base: number }> = [];
+  for (const minutes of spans) {
+    const from = w.windowStart - (minutes - 1) * MINUTE_MS;
+    const ws = [...ctx.recent.filter((r) => r.windowStart >= from && r.windowStart < w.windowStart), w];
+    const s: Span = { minutes, errors: 0, count: 0, expectedErrors: 0 };
+    for (const x of ws) {
+      s.errors += x.features.errorCount;
+      s.count += x.features.count;
+      s.expectedErrors += x.features.count * rateOf(x);
+    }
+    if (s.count === 0) continue;
     const rate = s.errors / s.count;
     const base = s.expectedErrors / s.count;
-    if (s.errors < minErrors || rate < minRatio * base || rate - base < minIncrease) return null;
-    return { p: quasiPoissonUpper(s.errors, Math.max(s.expectedErrors, 0.5)), rate, base };
-  };
-  const tests = [
-    { label: 'this minute', r: test(cur) },
-    { label: `last ${prev.length + 1} minutes`, r: test(slide) },
-  ].filter((t): t is { label: string; r: { p: number; rate: number; base: number } } => t.r !== null);
-  if (tests.length === 0) return { detector: 'errorSpike', kind: 'error_spike', score: 0, deviations: [], evidence: [] };
-  tests.sort((a, b) => a.r.p - b.r.p);
-  const top = tests[0];
-  const z = zOf(top.r.p, true);
-  const n = top.label === 'this minute' ? cur.count : slide.count;
-  const sd = Math.sqrt(Math.max(top.r.base * (1 - top.r.base), 1e-9) / Math.max(1, n));
+    if (s.errors < minErrors || rate < minRatio * base || rate - base < minIncrease) continue;
+    results.push({ ...s, p: quasiPoissonUpper(s.errors, Math.max(s.expectedErrors, 1e-3)), rate, base });
+  }
+  if (results.length === 0) return EMPTY();
+  results.sort((a, b) => a.p - b.p);
+  const top = results[0];
+  const sd = Math.sqrt(Math.max(top.base * (1 - top.base), 1e-9) / Math.max(1, top.count));
   return {
     detector: 'errorSpike',
     kind: 'error_spike',
-    score: tailToScore(top.r.p, penalty),
-    deviations: [{ feature: 'errorRate', observed: top.r.rate, expected: top.r.base, band: [Math.max(0, top.r.base - 3 * sd), top.r.base + 3 * sd], z }],
-    evidence: tests.map((t) => `error rate ${fmt(t.r.rate)} over ${t.label} vs expected ${fmt(t.r.base)} (P=${t.r.p.toExponential(1)})`),
+    score: tailToScore(top.p, penalty),
+    deviations: [
+      { feature: 'errorRate', observed: top.rate, expected: top.base, band: [Math.max(0, top.base - 3 * sd), top.base + 3 * sd], z: zOf(top.p, true) },
+    ],
+    evidence: results.map(
+      (r) =>
+        `error rate ${fmt(r.rate)} (${r.errors} errors in ${r.count} lines) over the last ${r.minutes} min vs expected ${fmt(r.base)} (P=${r.p.toExponential(1)})`,
+    ),
   };
 }

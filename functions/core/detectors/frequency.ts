@@ -3,7 +3,7 @@
  * counts, with a quasi-Poisson tail probability.
  */
 import type { Deviation, DetectorResult, WindowFeatures } from '../types';
-import { dispersion, expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
+import { baseRate, dispersion, expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link frequency}. */
@@ -30,13 +30,15 @@ export function frequency(w: WindowFeatures, ctx: DetectorContext, options: Freq
   const minExpected = options.minExpected ?? 0.5;
   const errStat = expected(ctx, 'errorCount', w.windowStart);
   const cntStat = expected(ctx, 'count', w.windowStart);
-  const warnStat = expected(ctx, 'warnRate', w.windowStart);
   if (errStat.n === 0 || cntStat.n === 0) return null;
+  // Expected errors: the slot's count statistic, or expected volume x the dictionary's error share
+  // when that is larger (sparse errors have a median of 0).
+  const errFromShare = meanEstimate(cntStat, 0) * baseRate(ctx, 'errorRate', w.windowStart, 0);
 
   const levels: Array<{ name: string; observed: number; lambda: number; d: number }> = [];
-  const lErr = meanEstimate(errStat, minExpected);
+  const lErr = Math.max(meanEstimate(errStat, minExpected), errFromShare);
   levels.push({ name: 'ERROR', observed: w.features.errorCount, lambda: lErr, d: dispersion(errStat, lErr) });
-  const lWarn = Math.max(minExpected, meanEstimate(cntStat, 0) * meanEstimate(warnStat, 0));
+  const lWarn = Math.max(minExpected, meanEstimate(cntStat, 0) * baseRate(ctx, 'warnRate', w.windowStart, 0));
   levels.push({ name: 'WARN', observed: Math.round(w.features.warnRate * w.features.count), lambda: lWarn, d: 1 });
 
   let best = { score: 0, z: 0 };

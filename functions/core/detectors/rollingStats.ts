@@ -11,7 +11,10 @@ import type { DetectorContext } from './context';
 
 /** Options of {@link rollingStats} and {@link updateRollingState}. */
 export interface RollingStatsDetectorOptions {
-  /** Features tracked (default count, errorRate, latencyP50). */
+  /**
+   * Features tracked (default errorRate, latencyP50). Volume is left to the seasonal band: a
+   * rolling mean cannot tell a morning ramp from a spike.
+   */
   features?: readonly FeatureName[];
   /** EWMA half-life in windows (default 60). */
   halfLife?: number;
@@ -23,11 +26,16 @@ export interface RollingStatsDetectorOptions {
   clipZ?: number;
   /** Deviations listed when |z| >= this (default 3). */
   listZ?: number;
+  /**
+   * A state not updated for longer than this is stale: it is not scored against and restarts on
+   * the next update (default 30 minutes). Keeps a restart after an outage from looking anomalous.
+   */
+  maxGapMs?: number;
   /** Quantile features (latency, sizes) are skipped in windows with fewer events (default 10). */
   minEventsForQuantiles?: number;
 }
 
-const DEFAULT_FEATURES: readonly FeatureName[] = ['count', 'errorRate', 'latencyP50'];
+const DEFAULT_FEATURES: readonly FeatureName[] = ['errorRate', 'latencyP50'];
 
 /**
  * Quantile features (those with a log floor) are tracked on the log scale: `log(max(x, absolute))`.
@@ -40,6 +48,12 @@ function transform(feature: FeatureName, x: number): number {
 function usable(feature: FeatureName, w: WindowFeatures, minEvents: number): boolean {
   if (!observed(feature, w)) return false;
   return FEATURE_FLOORS[feature].logFloor === undefined || w.features.count >= minEvents;
+}
+
+const DEFAULT_MAX_GAP = 30 * 60_000;
+
+function stale(state: RollingStatsState, w: WindowFeatures, maxGap: number): boolean {
+  return state.lastTs !== undefined && w.windowStart - state.lastTs > maxGap;
 }
 
 /** Std used for a z: the rolling std, floored with the feature's noise floors around the mean. */
@@ -60,12 +74,13 @@ export function rollingStats(w: WindowFeatures, ctx: DetectorContext, options: R
   const penalty = options.penalty ?? 1e5;
   const listZ = options.listZ ?? 3;
   const minEvents = options.minEventsForQuantiles ?? 10;
+  const maxGap = options.maxGapMs ?? DEFAULT_MAX_GAP;
   const deviations: Deviation[] = [];
   let tested = 0;
   let bestP = 1;
   for (const f of features) {
     const state = ctx.rolling[f];
-    if (!state || state.n < warmup || !usable(f, w, minEvents)) continue;
+    if (!state || state.n < warmup || !usable(f, w, minEvents) || stale(state, w, maxGap)) continue;
     const r = RollingStats.from(state);
     const scale = scaleOf(f, r);
     const isLog = FEATURE_FLOORS[f].logFloor !== undefined;
@@ -111,12 +126,13 @@ export function updateRollingState(
   for (const f of features) {
     if (!usable(f, w, options.minEventsForQuantiles ?? 10)) continue;
     const r = out[f] ? RollingStats.from(out[f]) : new RollingStats({ halfLife: options.halfLife ?? 60 });
+    if (stale(r.toJSON(), w, options.maxGapMs ?? DEFAULT_MAX_GAP)) r.reset();
     let x = transform(f, w.features[f]);
     if (r.n >= warmup) {
       const s = scaleOf(f, r);
       x = Math.min(r.mean + clipZ * s, Math.max(r.mean - clipZ * s, x));
     }
-    r.update(x);
+    r.update(x, w.windowStart);
     out[f] = r.toJSON();
   }
   return out;

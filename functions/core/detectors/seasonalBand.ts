@@ -4,7 +4,7 @@
  */
 import { FEATURE_NAMES } from '../types';
 import type { AnomalyKind, Deviation, DetectorResult, FeatureName, WindowFeatures } from '../types';
-import { FEATURE_FLOORS, discreteZ, expected, featureScale, featureTail, fmt, logSigma, meanEstimate, observed, tailToScore } from './context';
+import { FEATURE_FLOORS, baseRate, discreteZ, expected, featureScale, featureTail, fmt, logSigma, meanEstimate, observed, tailToScore } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link seasonalBand}. */
@@ -103,7 +103,7 @@ export function featureZ(
   if (z !== 0 && (fl.poisson || fl.rate)) {
     let n = w.features.count;
     if (feature === 'status5xxRate' || feature === 'status4xxRate') n = minimalDenominator(x, n);
-    const baseline = fl.rate ? meanEstimate(stat, options.minRate ?? 0.001) : meanEstimate(stat, 0.5);
+    const baseline = fl.rate ? baseRate(ctx, feature, w.windowStart, options.minRate ?? 0.001) : meanEstimate(stat, 0.5);
     const zp = discreteZ(feature, x, baseline, n);
     z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
   }
