@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Node } from 'constructs';
 import { Construct } from 'constructs';
 import { parsePartitionRules } from '../functions/core/partition';
@@ -9,6 +10,7 @@ import { Buckets } from './constructs/buckets';
 import { handlerEnvironment } from './constructs/harbinger-function';
 import { LogStream } from './constructs/log-stream';
 import { LogSubscription } from './constructs/log-subscription';
+import { ProfileBuilder } from './constructs/profile-builder';
 import { ScorerFunction } from './constructs/scorer-function';
 import { StateTable } from './constructs/state-table';
 import { WindowCloser } from './constructs/window-closer';
@@ -55,6 +57,19 @@ export interface HarbingerStackProps extends StackProps {
   readonly parallelizationFactor?: number;
   /** Scorer reserved concurrency. @default - none */
   readonly scorerReservedConcurrency?: number;
+  /**
+   * Window closer reserved concurrency. Closing is idempotent, but runs that overlap (a slow run still
+   * going when the next minute's starts) redo each other's work, so by default only one runs at a time.
+   * Pass `null` for no reserved concurrency (the closer then draws on the account's unreserved pool).
+   * `0` is accepted and stops the closer (every scheduled invocation is throttled).
+   * @default 1
+   */
+  readonly closerReservedConcurrency?: number | null;
+  /**
+   * When the profile builder runs (EventBridge Scheduler expression).
+   * @default daily at 03:15 UTC
+   */
+  readonly profileBuilderSchedule?: scheduler.ScheduleExpression;
   /** Refuse DeleteTable on the state table. @default true */
   readonly tableDeletionProtection?: boolean;
   /** Removal policy of the state table. @default RemovalPolicy.RETAIN */
@@ -72,7 +87,8 @@ const PREFIX_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
 /**
  * Harbinger on AWS: CloudWatch Logs subscriptions -> Kinesis -> scorer Lambda -> DynamoDB partial
  * window aggregates; every minute the window closer scores closed windows and writes anomalies to S3
- * and alerts to EventBridge.
+ * and alerts to EventBridge; every day the profile builder rebuilds baseline profiles from the window
+ * features.
  *
  * Every name, environment variable, key and event source comes from functions/core/resources.ts.
  */
@@ -89,6 +105,8 @@ export class HarbingerStack extends Stack {
   public readonly scorer: ScorerFunction;
   /** Window closer function and its schedule. */
   public readonly windowCloser: WindowCloser;
+  /** Profile builder function and its daily schedule. */
+  public readonly profileBuilder: ProfileBuilder;
   /** Log group subscriptions, when log groups were given. */
   public readonly logSubscription?: LogSubscription;
 
@@ -101,6 +119,7 @@ export class HarbingerStack extends Stack {
     if (!PREFIX_RE.test(prefix)) {
       throw new Error(`HarbingerStack: prefix "${prefix}" must match ${PREFIX_RE} (it becomes part of S3 bucket names).`);
     }
+    const closerReservedConcurrency = checkedReservedConcurrency(props.closerReservedConcurrency);
     const partitionRules = props.partitionRules === undefined ? undefined : checkedPartitionRules(props.partitionRules);
     const names = resourceNames(prefix);
 
@@ -144,6 +163,14 @@ export class HarbingerStack extends Stack {
       datasetBucket: this.buckets.datasetBucket,
       eventBus: this.alertBus.bus,
       environment,
+      reservedConcurrentExecutions: closerReservedConcurrency,
+      logRetention: props.logRetention,
+    });
+    this.profileBuilder = new ProfileBuilder(this, 'ProfileBuilder', {
+      table: this.stateTable.table,
+      datasetBucket: this.buckets.datasetBucket,
+      environment,
+      schedule: props.profileBuilderSchedule,
       logRetention: props.logRetention,
     });
 
@@ -168,6 +195,7 @@ export class HarbingerStack extends Stack {
     output('AlertLogGroupName', this.alertBus.alertLogGroup.logGroupName, 'Log group mirroring every Harbinger event');
     output('ScorerFunctionName', this.scorer.function.functionName, 'Scorer Lambda function');
     output('WindowCloserFunctionName', this.windowCloser.function.functionName, 'Window closer Lambda function');
+    output('ProfileBuilderFunctionName', this.profileBuilder.function.functionName, 'Profile builder Lambda function (daily; invoke with {"partition": "..."} to rebuild one)');
     output('ScorerFailureQueueUrl', this.scorer.failureQueue.queueUrl, 'SQS queue of batches the scorer gave up on');
   }
 }
@@ -199,6 +227,16 @@ function optionalInt(value: unknown, key: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`Context ${key} must be a positive integer, got ${JSON.stringify(value)}.`);
   return n;
+}
+
+/** Window closer reserved concurrency: 1 when not given, none for `null`, else a non-negative integer. */
+function checkedReservedConcurrency(value: number | null | undefined): number | undefined {
+  if (value === undefined) return 1;
+  if (value === null) return undefined;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`HarbingerStack: closerReservedConcurrency must be a non-negative integer or null, got ${value}.`);
+  }
+  return value;
 }
 
 /** Fails the synth on rules the handlers would reject at run time; returns them as compact JSON. */

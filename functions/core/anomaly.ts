@@ -160,7 +160,10 @@ export function buildAnomaly(
   }
 
   const hints: string[] = [];
-  for (const d of deviations.filter((x) => !x.feature.startsWith('template:')).slice(0, 3)) {
+  // The strongest detector's own evidence first, then the largest deviations.
+  const lead = (top?.deviations ?? []).filter((x) => !x.feature.startsWith('template:')).slice(0, 1);
+  const hintDevs = [...lead, ...deviations.filter((x) => !x.feature.startsWith('template:') && !lead.some((l) => l.feature === x.feature))];
+  for (const d of hintDevs.slice(0, 3)) {
     hints.push(`${d.feature} ${fmt(d.observed)} vs expected ${fmt(d.expected)} (band ${fmt(d.band[0])}..${fmt(d.band[1])})`);
   }
   for (const id of newIds.slice(0, 2)) {

@@ -151,7 +151,7 @@ export function scoreEvents(events: Iterable<LogEvent>, profiles: Map<string, Pr
   for (const [partition, list] of byPartition) {
     const profile = profiles.get(partition)!;
     const byStart = new Map(list.map((w) => [w.windowStart, w]));
-    const first = Math.min(...list.map((w) => w.windowStart));
+    const first = list.reduce((m, w) => Math.min(m, w.windowStart), Infinity);
     let recent: WindowFeatures[] = [];
     let rolling: Record<string, unknown> = {};
     for (let t = first; t <= lastMinute; t += 60_000) {

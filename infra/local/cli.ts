@@ -78,7 +78,7 @@ program
       let skipped = 0;
       for (const f of files) {
         const r = readLogFile(f, opts.region);
-        events.push(...r.events);
+        for (const e of r.events) events.push(e);
         skipped += r.skipped;
         console.error(`  read ${f} (${r.kind}): ${r.events.length.toLocaleString('en-US')} events${r.skipped ? `, ${r.skipped} skipped` : ''}`);
       }

@@ -214,7 +214,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const s = (await closer({ time: new Date(time).toISOString() }, context)) as CloseSummary;
       windowsClosed += s.windowsClosed;
       windowsScored += s.windowsScored;
-      anomalies.push(...s.anomalies);
+      for (const a of s.anomalies) anomalies.push(a);
     };
     const phase = { put: 0, score: 0, close: 0 };
     for (let m = liveStart; m < liveEnd; m += MINUTE) {
@@ -246,7 +246,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       ? anomalies.filter((a) => a.partition === label.partition && a.windowStart >= label.start && a.windowStart <= label.end + 5 * MINUTE)
       : [];
     const falseAlerts = anomalies.filter((a) => !incidentAlerts.includes(a));
-    const first = incidentAlerts.length ? Math.min(...incidentAlerts.map((a) => a.windowStart)) : null;
+    const first = incidentAlerts.length ? incidentAlerts.reduce((m, a) => Math.min(m, a.windowStart), Infinity) : null;
     return {
       liveStart,
       liveEnd,

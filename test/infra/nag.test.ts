@@ -7,6 +7,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nagArn } from '../../infra/constructs/nag';
 import { HarbingerStack } from '../../infra/stack';
 
 interface Ack {
@@ -16,6 +17,7 @@ interface Ack {
 }
 
 let app: App;
+let stack: HarbingerStack;
 let synthError: unknown;
 let acks: Ack[];
 
@@ -38,7 +40,7 @@ const describeViolations = (violations: { ruleName: string; description: string;
 
 beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  new HarbingerStack(app, 'HarbingerNag', {
+  stack = new HarbingerStack(app, 'HarbingerNag', {
     env: { account: '123456789012', region: 'eu-west-1' },
     logGroupNames: ['/aws/lambda/orders', '/ecs/payments-api'],
   });
@@ -85,5 +87,22 @@ describe('cdk-nag AwsSolutions', () => {
       const hit = findings.some((f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
       expect(hit, `stale acknowledgement ${ack.id} on ${ack.path}`).toBe(true);
     }
+  });
+
+  it('profile builder: no action wildcard is acknowledged, only its two read prefixes, its invoke ARN, runtime and X-Ray', () => {
+    const builder = stack.profileBuilder;
+    const datasets = nagArn(stack.buckets.datasetBucket);
+    const fn = nagArn(builder.function);
+    const ids = (path: string): string[] => acks.filter((a) => a.path === path).map((a) => a.id).sort();
+    expect(ids(builder.handler.role.node.path)).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::${datasets}/catalogue/*]`,
+        `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`,
+      ].sort(),
+    );
+    expect(ids(builder.node.findChild('SchedulerRole').node.path)).toEqual([`AwsSolutions-IAM5[Resource::${fn}:*]`]);
+    expect(ids(builder.function.node.path)).toEqual(['AwsSolutions-L1']);
+    expect(acks.filter((a) => a.path.startsWith(`${builder.node.path}/`) && a.id.includes('Action::'))).toEqual([]);
   });
 });

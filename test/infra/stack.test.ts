@@ -1,6 +1,6 @@
 /**
- * CDK assertions on the synthesized HarbingerStack. The stack (with real esbuild bundling of both
- * handlers) is synthesized ONCE in beforeAll; every test reads that one template.
+ * CDK assertions on the synthesized HarbingerStack. The stack (with real esbuild bundling of every
+ * handler) is synthesized ONCE in beforeAll; every test reads that one template.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -33,18 +34,29 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }): string => {
   return stack.resolve(child.logicalId) as string;
 };
 
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every statement of the identity policies attached to a role. */
+const statementsOfRole = (roleLogicalId: string): Statement[] =>
+  Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+
 /** Every action allowed by the identity policies attached to a role. */
-const actionsOfRole = (roleLogicalId: string): Set<string> => {
-  const actions = new Set<string>();
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
-    if (!roles.includes(roleLogicalId)) continue;
-    for (const st of policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
-      for (const a of [st.Action].flat()) actions.add(a);
-    }
-  }
-  return actions;
-};
+const actionsOfRole = (roleLogicalId: string): Set<string> =>
+  new Set(statementsOfRole(roleLogicalId).flatMap((st) => [st.Action].flat()));
+
+/** Actions a role is allowed on resources whose (resolved) ARN mentions `resourceLogicalId`. */
+const actionsOnResource = (roleLogicalId: string, resourceLogicalId: string): Set<string> =>
+  new Set(
+    statementsOfRole(roleLogicalId)
+      .filter((st) => st.Effect === 'Allow' && JSON.stringify(st.Resource).includes(`"${resourceLogicalId}"`))
+      .flatMap((st) => [st.Action].flat()),
+  );
 
 beforeAll(() => {
   app = new App();
@@ -253,15 +265,61 @@ describe('HarbingerStack', () => {
     expect([...actionsOfRole(role)]).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords', 'iam:PassRole']));
   });
 
-  it('window closer: EventBridge Scheduler rate(1 minute) invoking the closer', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+  it('window closer: EventBridge Scheduler rate(1 minute) invoking the closer, one run at a time', () => {
+    // Two schedules: the window closer's and the profile builder's.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
       Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.windowCloser.function), 'Arn'] } }),
     });
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack.windowCloser.function) },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    // closerReservedConcurrency defaults to 1 in the stack; the scorer has none unless configured.
+    expect(template.findResources('AWS::Lambda::Function')[logicalId(stack.windowCloser.function)].Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(template.findResources('AWS::Lambda::Function')[logicalId(stack.scorer.function)].Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('profile builder: 1024 MB, 15 min, invoked daily at 03:15 UTC with {} by a scheduler role of this account', () => {
+    const fn = logicalId(stack.profileBuilder.function);
+    const props = template.findResources('AWS::Lambda::Function')[fn].Properties;
+    expect(props).toMatchObject({ Runtime: 'nodejs22.x', MemorySize: 1024, Timeout: 900 });
+    expect(props.ReservedConcurrentExecutions).toBeUndefined();
+    expect(props.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('harbinger-profile-builder');
+
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).filter(
+      (s) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify({ 'Fn::GetAtt': [fn, 'Arn'] }),
+    );
+    expect(schedules).toHaveLength(1);
+    const [schedule] = schedules;
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'cron(15 3 * * ? *)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: { Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } },
+    });
+    expect(schedule.Properties.ScheduleExpressionTimezone).toBe('Etc/UTC');
+
+    const schedulerRole = (schedule.Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(template.findResources('AWS::IAM::Role')[schedulerRole].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      }),
+    ]);
+    expect([...actionsOfRole(schedulerRole)]).toEqual(['lambda:InvokeFunction']);
+    expect(JSON.stringify(statementsOfRole(schedulerRole).map((st) => st.Resource))).not.toContain(logicalId(stack.windowCloser.function));
+
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fn },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 3600,
+    });
   });
 
   it('functions: nodejs22.x on arm64, ESM bundle, tracing, own log group with retention, env vars from ENV', () => {
@@ -274,7 +332,7 @@ describe('HarbingerStack', () => {
       [ENV.defaultRegion]: REGION,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    for (const handler of [stack.scorer.handler, stack.windowCloser.handler]) {
+    for (const handler of [stack.scorer.handler, stack.windowCloser.handler, stack.profileBuilder.handler]) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
         Runtime: 'nodejs22.x',
@@ -307,8 +365,41 @@ describe('HarbingerStack', () => {
     expect([...closer].filter((a) => a.startsWith('kinesis:'))).toEqual([]);
   });
 
+  it('grants: the profile builder reads and writes table items, reads the dataset bucket, writes no object and publishes nothing', () => {
+    const role = logicalId(stack.profileBuilder.handler.role);
+    const table = logicalId(stack.stateTable.table);
+    const datasets = logicalId(stack.buckets.datasetBucket);
+    const anomalies = logicalId(stack.buckets.anomalyBucket);
+    const onTable = actionsOnResource(role, table);
+    for (const a of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(onTable, a).toContain(a);
+    expect([...onTable].filter((a) => /^dynamodb:(Delete|Scan|Batch)/.test(a))).toEqual([]);
+    // Base table only: the builder never queries the open-windows index.
+    expect(JSON.stringify(statementsOfRole(role).map((st) => st.Resource))).not.toContain('/index/');
+
+    const onDatasets = actionsOnResource(role, datasets);
+    expect([...onDatasets].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:GetObject',
+            Resource: [
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [datasets, 'Arn'] }, '/windows/*']] },
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [datasets, 'Arn'] }, '/catalogue/*']] },
+            ],
+          }),
+        ]),
+      },
+    });
+    expect([...actionsOnResource(role, anomalies)]).toEqual([]);
+    const all = actionsOfRole(role);
+    expect(all).not.toContain('s3:PutObject');
+    expect([...all].filter((a) => /^(s3:(Put|Delete|Abort)|events:|kinesis:|sqs:)/.test(a))).toEqual([]);
+  });
+
   it('bundles: ES modules (banner supplies require) with the AWS SDK inside, importable by Node, exporting handler', () => {
-    for (const fn of [stack.scorer.function, stack.windowCloser.function]) {
+    for (const fn of [stack.scorer.function, stack.windowCloser.function, stack.profileBuilder.function]) {
       const asset = fn.node.findChild('Code') as s3assets.Asset;
       const file = join(app.outdir, asset.assetPath, 'index.mjs');
       expect(existsSync(file), file).toBe(true);
@@ -331,11 +422,13 @@ describe('HarbingerStack', () => {
     }
   }, 60_000);
 
-  it('outputs: stream, table, buckets, bus', () => {
+  it('outputs: stream, table, buckets, bus, functions', () => {
     for (const id of ['StreamName', 'TableName', 'AnomalyBucketName', 'SyntheticBucketName', 'DatasetBucketName', 'EventBusName']) {
       template.hasOutput(id, {});
     }
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.stateTable.table) } });
+    template.hasOutput('ProfileBuilderFunctionName', { Value: { Ref: logicalId(stack.profileBuilder.function) } });
+    template.hasOutput('WindowCloserFunctionName', { Value: { Ref: logicalId(stack.windowCloser.function) } });
   });
 });
 
@@ -364,6 +457,18 @@ describe('stack props (no bundling)', () => {
     expect(() => new HarbingerStack(new App(), 'BadJson', { partitionRules: '{nope' })).toThrow(/partitionRules.*not valid JSON/);
     expect(() => new HarbingerStack(new App(), 'Empty', { partitionRules: '[]' })).toThrow(/partitionRules.*empty/);
     expect(() => new HarbingerStack(new App(), 'NoService', { partitionRules: '[{"pattern":"^/x/"}]' })).toThrow(/service/);
+  });
+
+  it('closerReservedConcurrency: null disables it, a number sets it, a bad value fails before creating anything', () => {
+    // Constructed, not synthesized, with bundling skipped: only the L1 property is read.
+    const closerConcurrency = (id: string, closerReservedConcurrency: number | null): number | undefined => {
+      const s = new HarbingerStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), id, { closerReservedConcurrency });
+      return (s.windowCloser.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions;
+    };
+    expect(closerConcurrency('NoReserved', null)).toBeUndefined();
+    expect(closerConcurrency('Three', 3)).toBe(3);
+    expect(() => new HarbingerStack(new App(), 'Negative', { closerReservedConcurrency: -1 })).toThrow(/closerReservedConcurrency/);
+    expect(() => new HarbingerStack(new App(), 'Fraction', { closerReservedConcurrency: 1.5 })).toThrow(/closerReservedConcurrency/);
   });
 
   it('handlerEnvironment: ENV names; partition rules, lateness and cache TTL only when configured', () => {

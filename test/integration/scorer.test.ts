@@ -165,7 +165,7 @@ describe('window closer on the emulators', () => {
   it('closes windows past lateness once, stores their features, and alerts an error burst', async () => {
     const start = T0 + 30 * MINUTE;
     const incident = { kind: 'error_burst_latency' as const, service: 'checkout', region: 'us-east-1', start: start + 5 * MINUTE, durationMs: 5 * MINUTE };
-    const events = [...generateEvents({ services, start, end: start + 12 * MINUTE, seed: 4, incidents: [incident] })];
+    const events = [...generateEvents({ services, start, end: start + 13 * MINUTE, seed: 4, incidents: [incident] })];
     const records = [...toSubscriptionPayloads(events)].map((p, i) => recordOf(p.data, String(50_000 + i).padStart(20, '0'), i % 2 ? 'shardId-000000000001' : 'shardId-000000000000'));
     for (let i = 0; i < records.length; i += 100) await scorer({ Records: records.slice(i, i + 100) } as KinesisStreamEvent, ctx);
 
@@ -173,14 +173,17 @@ describe('window closer on the emulators', () => {
     const closer = createWindowCloserHandler({ logger: quiet, deps: { alerts: sink, latenessMs: 60_000 } });
     const first = (await closer({ time: new Date(start + 14 * MINUTE).toISOString() }, ctx)) as CloseSummary;
     expect(first.windowsClosed).toBeGreaterThanOrEqual(12);
-    // A second tick at the same time finds nothing left to close (idempotent).
+    // A second tick at the same time finds nothing left to close or score (idempotent).
     const again = (await closer({ time: new Date(start + 14 * MINUTE).toISOString() }, ctx)) as CloseSummary;
     expect(again.windowsClosed).toBe(0);
+    expect(again.windowsScored).toBe(0);
+    expect(again.anomalies).toEqual([]);
     const alerted = first.anomalies.filter((a) => a.partition === PARTITION && a.windowStart >= incident.start && a.windowStart < incident.start + incident.durationMs);
     expect(alerted.length).toBeGreaterThan(0);
     expect(sink.events.some((e) => e['detail-type'] === 'Log Anomaly Detected')).toBe(true);
     const anomalies = new ObjectStore({ client: awsClients().s3, bucket: names.anomalyBucket });
-    expect((await anomalies.list('anomalies/')).length).toBe(first.anomalies.length);
+    const keys = await anomalies.list('anomalies/');
+    expect(keys.length).toBe(first.anomalies.length);
     const datasets = new ObjectStore({ client: awsClients().s3, bucket: names.datasetBucket });
     expect((await datasets.list('windows/')).length).toBeGreaterThanOrEqual(12);
     // Late events for a closed window are counted on it, not lost and not reopening it.

@@ -14,7 +14,10 @@ export interface ErrorSpikeOptions {
    * spans catch sharp bursts in busy partitions; long ones catch a sustained rise in quiet ones.
    */
   spansMinutes?: readonly number[];
-  /** Penalty per span tested (default 1e4; see tailToScore). */
+  /**
+   * Penalty per span tested (default 3e4; see tailToScore). Higher than the other detectors'
+   * because the overlapping spans are re-tested every minute.
+   */
   penalty?: number;
   /** Minimum errors (ERROR + FATAL) in a span (default 5). */
   minErrors?: number;
@@ -26,6 +29,11 @@ export interface ErrorSpikeOptions {
   minRate?: number;
   /** The current window must have errors at >= this multiple of its expected rate (default 2). */
   currentMinRatio?: number;
+  /**
+   * ... and its own error count must be unusual: Poisson tail P <= this (default 0.1). Stops a
+   * long span from echoing a finished burst whenever an ordinary error shows up.
+   */
+  currentMaxP?: number;
 }
 
 interface Span {
@@ -46,7 +54,7 @@ const EMPTY = (): DetectorResult => ({ detector: 'errorSpike', kind: 'error_spik
  */
 export function errorSpike(w: WindowFeatures, ctx: DetectorContext, options: ErrorSpikeOptions = {}): DetectorResult | null {
   const spans = options.spansMinutes ?? [1, 5, 15];
-  const penalty = (options.penalty ?? 1e4) * Math.max(1, spans.length);
+  const penalty = (options.penalty ?? 3e4) * Math.max(1, spans.length);
   const minErrors = options.minErrors ?? 5;
   const minRatio = options.minRatio ?? 3;
   const minIncrease = options.minIncrease ?? 0.02;
@@ -58,6 +66,7 @@ export function errorSpike(w: WindowFeatures, ctx: DetectorContext, options: Err
   const rateOf = (x: WindowFeatures): number => baseRate(ctx, 'errorRate', x.windowStart, minRate);
   const curBase = rateOf(w);
   if (w.features.errorCount < 1 || w.features.errorRate < curRatio * curBase) return EMPTY();
+  if (quasiPoissonUpper(w.features.errorCount, w.features.count * curBase) > (options.currentMaxP ?? 0.1)) return EMPTY();
 
   const results: Array<Span & { p: number; rate: number; base: number }> = [];
   for (const minutes of spans) {

@@ -78,8 +78,9 @@ export function featureZ(
   let band: [number, number];
   const cnt = expected(ctx, 'count', w.windowStart);
   if (fl.logFloor !== undefined) {
-    // A window quantile's spread shrinks like 1/sqrt(events): widen it for sparser windows.
-    const sparse = Math.sqrt(Math.max(1, cnt.median / Math.max(1, w.features.count)));
+    // A window quantile's spread shrinks like 1/sqrt(events): widen it for sparser windows. The
+    // reference is at least 5 events: in very quiet partitions a "quantile" is one or two lines.
+    const sparse = Math.sqrt(Math.max(1, Math.max(cnt.median, 5) / Math.max(1, w.features.count)));
     const sigma = logSigma(feature, stat) * sparse;
     const med = Math.max(stat.median, fl.absolute);
     z = Math.log(Math.max(x, fl.absolute) / med) / sigma;

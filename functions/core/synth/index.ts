@@ -36,12 +36,15 @@ export {
   type IncidentSpec,
 } from './incidents';
 export {
+  DEMO_SCALE,
   expectedEventsPerMin,
+  flowStats,
   generateEvents,
   localTime,
   meanEventsPerFlow,
   seasonalFactor,
   streamName,
+  type FlowStats,
   type GenerateOptions,
 } from './generator';
 export { toSubscriptionPayloads, type PayloadOptions, type SubscriptionPayload } from './payloads';

@@ -662,8 +662,10 @@ const payments: ServiceSpec = {
       name: 'hikari pool stats',
       everyMs: 30_000,
       run: (c) => {
+        // The pool saturates when the database is slow (latency incidents), not for other failures.
         const i = c.effect.intensity;
-        const active = i > 0 && c.effect.incident !== 'silent' && c.effect.incident !== 'flood' ? 10 : int(c.rng, 0, 4);
+        const saturated = i > 0.3 && (c.effect.incident === 'error_burst_latency' || c.effect.incident === 'latency');
+        const active = saturated ? 10 : int(c.rng, 0, 4);
         const waiting = active === 10 ? Math.round(int(c.rng, 5, 40) * i) : 0;
         emitLog4j(c, 'DEBUG', 'HikariPool-1 housekeeper', 'c.z.h.p.HikariPool', `HikariPool-1 - Pool stats (total=10, active=${active}, idle=${10 - active}, waiting=${waiting})`);
       },
