@@ -63,6 +63,21 @@ describe('seasonalBand', () => {
     expect(count?.z).toBeLessThan(-5);
   });
 
+  it('catches a quieter partition going silent over several minutes (recent windows)', () => {
+    const quiet = trainProfile(6, { base: 8 }).profile;
+    const silentRecent = [0, 1, 2, 3].map((i) => emptyWindowFeatures(quiet.partition, AT + i * MINUTE));
+    const w = emptyWindowFeatures(quiet.partition, AT + 4 * MINUTE);
+    const qctx = { profile: quiet, recent: silentRecent, rolling: {} };
+    const alone = seasonalBand(w, { ...qctx, recent: [] });
+    const r = seasonalBand(w, qctx);
+    expect(r?.score ?? 0).toBeGreaterThan(alone?.score ?? 0);
+    expect(r?.kind).toBe('volume_drop');
+    expect(r?.score).toBeGreaterThan(0.99);
+    expect(r?.deviations.some((d) => d.feature === 'count (last 5 min)')).toBe(true);
+    // Without history reaching back, missing minutes are not assumed silent.
+    expect(seasonalBand(w, { ...qctx, recent: silentRecent.slice(2) })?.deviations.some((d) => d.feature.startsWith('count ('))).toBe(false);
+  });
+
   it('flags a latency shift as latency with a band in milliseconds', () => {
     const w = clone(normal[10]);
     w.features.latencyP50 *= 3;

@@ -4,7 +4,24 @@
  */
 import { FEATURE_NAMES } from '../types';
 import type { AnomalyKind, Deviation, DetectorResult, FeatureName, WindowFeatures } from '../types';
-import { FEATURE_FLOORS, baseRate, discreteZ, expected, featureScale, featureTail, fmt, logSigma, meanEstimate, observed, tailToScore } from './context';
+import { MINUTE_MS } from '../features';
+import { normalUpperTail } from '../stats';
+import {
+  FEATURE_FLOORS,
+  baseRate,
+  discreteZ,
+  dispersion,
+  expected,
+  featureScale,
+  featureTail,
+  fmt,
+  logSigma,
+  meanEstimate,
+  observed,
+  quasiPoissonLower,
+  tailToScore,
+  zOf,
+} from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link seasonalBand}. */
@@ -24,10 +41,49 @@ export interface SeasonalBandOptions {
   minWindows?: number;
   /** Floor of the base rate used for rate features' count test (default 0.001). */
   minRate?: number;
+  /**
+   * Spans (minutes, ending with this window) over which a volume DROP is also tested as a sum, so
+   * a partition that goes quiet is caught even when one minute alone is not conclusive (default
+   * [5, 15]). Needs `ctx.recent` to reach back to the span start; missing minutes inside count as
+   * silent. Only while the current window is itself below half its expected volume.
+   */
+  silenceSpansMinutes?: readonly number[];
+}
+
+/** The most significant multi-minute volume drop, as a `count` deviation (z < 0), or null. */
+export function silenceCheck(w: WindowFeatures, ctx: DetectorContext, spans: readonly number[]): Deviation | null {
+  const cur = expected(ctx, 'count', w.windowStart);
+  if (cur.n === 0 || w.features.count >= cur.median / 2) return null;
+  const earliest = ctx.recent.reduce((m, r) => Math.min(m, r.windowStart), Infinity);
+  let best: Deviation | null = null;
+  for (const minutes of spans) {
+    const from = w.windowStart - (minutes - 1) * MINUTE_MS;
+    if (minutes < 2 || earliest > from) continue;
+    const seen = new Map<number, number>();
+    for (const r of ctx.recent) if (r.windowStart >= from && r.windowStart < w.windowStart) seen.set(r.windowStart, r.features.count);
+    seen.set(w.windowStart, w.features.count);
+    let observedSum = 0;
+    let lambda = 0;
+    let med = 0;
+    for (let t = from; t <= w.windowStart; t += MINUTE_MS) {
+      const st = expected(ctx, 'count', t);
+      observedSum += seen.get(t) ?? 0;
+      lambda += meanEstimate(st, 0);
+      med += st.median;
+    }
+    if (lambda <= 0 || observedSum >= lambda / 2) continue;
+    const z = zOf(quasiPoissonLower(observedSum, lambda, dispersion(cur, meanEstimate(cur, 0.5))), false);
+    if (!best || z < best.z) {
+      const sd = Math.sqrt(lambda * dispersion(cur, meanEstimate(cur, 0.5)));
+      best = { feature: `count (last ${minutes} min)`, observed: observedSum, expected: med, band: [Math.max(0, lambda - 3 * sd), lambda + 3 * sd], z };
+    }
+  }
+  return best;
 }
 
 /** Anomaly kind suggested by the dominant deviating feature. */
 export function kindForFeature(feature: string, z: number): AnomalyKind {
+  if (feature.startsWith('count (')) return 'volume_drop'; // multi-minute silence check
   switch (feature) {
     case 'count':
     case 'bytes':
@@ -143,6 +199,16 @@ export function seasonalBand(w: WindowFeatures, ctx: DetectorContext, options: S
     const p = featureTail(feature, r.z);
     if (!best || p < bestP || (p === bestP && Math.abs(r.z) > Math.abs(best.z))) {
       best = dev;
+      bestP = p;
+    }
+  }
+  const silence = silenceCheck(w, ctx, options.silenceSpansMinutes ?? [5, 15]);
+  if (silence) {
+    tested++;
+    const p = normalUpperTail(Math.abs(silence.z));
+    if (Math.abs(silence.z) >= listZ) deviations.push(silence);
+    if (!best || p < bestP) {
+      best = silence;
       bestP = p;
     }
   }
