@@ -165,6 +165,12 @@ export class PatternTracker {
   private readonly byB = new Map<string, OrderedPattern[]>();
   private readonly known = new Set<string>();
   private readonly streams = new Map<string, Map<string, number[]>>();
+  /**
+   * When this tracker first saw each stream. A B is only a violation once the tracker has watched
+   * its stream for longer than the pattern's gap: a fresh tracker (a Lambda cold start, a new shard
+   * owner) cannot know about A's that happened before it started.
+   */
+  private readonly watchingSince = new Map<string, number>();
   private readonly maxPending: number;
   private readonly maxStreams: number;
   /** Pending A's dropped because of the memory bounds (not reported as violations). */
@@ -193,6 +199,11 @@ export class PatternTracker {
     const asB = this.byB.get(templateId);
     const asA = this.byA.get(templateId);
     if (!asA && !asB) return violations;
+    let since = this.watchingSince.get(stream);
+    if (since === undefined) {
+      this.watchingSince.set(stream, (since = ts));
+      if (this.watchingSince.size > this.maxStreams) this.watchingSince.delete(this.watchingSince.keys().next().value as string);
+    }
     let state = this.streams.get(stream);
     if (state) {
       this.streams.delete(stream); // LRU: re-insert at the end
@@ -205,7 +216,7 @@ export class PatternTracker {
         if (q && idx >= 0) {
           q.splice(idx, 1);
           if (q.length === 0) state!.delete(p.id);
-        } else {
+        } else if (ts - since > p.maxGapMs) {
           violations.push(p.id);
         }
       }

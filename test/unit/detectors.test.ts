@@ -91,6 +91,19 @@ describe('seasonalBand', () => {
     expect(d?.band[0]).toBeLessThan(d?.expected ?? 0);
   });
 
+  it('does not call one slow line a latency anomaly: p99 of a 40-line minute needs 3 lines above it', () => {
+    const w = clone(normal[10]);
+    expect(w.features.count).toBeLessThan(300);
+    w.features.latencyP99 = 60_000; // one request timed out after 60 s
+    expect(seasonalBand(w, ctx())?.score ?? 0).toBeLessThan(0.5);
+    // The same p99 in a busy minute (enough lines above it) is an anomaly.
+    const busy = clone(w);
+    busy.features.count = 400;
+    const strict = seasonalBand(busy, ctx(), { features: ['latencyP99'] });
+    expect(strict?.kind).toBe('latency');
+    expect(strict?.score).toBeGreaterThan(0.99);
+  });
+
   it('ignores drops of up-only features (fewer errors is not an anomaly)', () => {
     const w = clone(normal[10]);
     w.features.errorCount = 0;

@@ -60,9 +60,19 @@ describe('PatternTracker', () => {
     const t = new PatternTracker([p]);
     expect(t.observe('s1', A, 0)).toEqual([]);
     expect(t.observe('s1', B, 5000)).toEqual([]);
-    expect(t.observe('s1', B, 6000)).toEqual([p.id]); // no A pending any more
+    // No A pending any more, but the tracker has watched s1 for less than the gap: it cannot know
+    // whether an A came just before it started, so this is not (yet) a violation.
+    expect(t.observe('s1', B, 6000)).toEqual([]);
+    expect(t.observe('s1', B, 20_000)).toEqual([p.id]); // watched longer than the gap: a real B without A
     expect(t.observe('s2', C, 6000)).toEqual([]); // unrelated template
     expect(t.trackedStreams).toBe(0);
+  });
+
+  it('does not blame B on a fresh tracker for an A it never had the chance to see (cold start)', () => {
+    const t = new PatternTracker([p]);
+    expect(t.observe('s9', B, 100_000)).toEqual([]);
+    expect(t.observe('s9', B, 100_000 + p.maxGapMs - 1)).toEqual([]);
+    expect(t.observe('s9', B, 100_000 + p.maxGapMs + 1)).toEqual([p.id]);
   });
 
   it('keeps streams apart and expires A without B', () => {

@@ -41,6 +41,8 @@ export interface SeasonalBandOptions {
   minWindows?: number;
   /** Floor of the base rate used for rate features' count test (default 0.001). */
   minRate?: number;
+  /** Events needed above a quantile for its upward deviation to count (default 3); see featureZ. */
+  minTailEvents?: number;
   /**
    * Spans (minutes, ending with this window) over which a volume DROP is also tested as a sum, so
    * a partition that goes quiet is caught even when one minute alone is not conclusive (default
@@ -118,12 +120,19 @@ export function minimalDenominator(rate: number, maxN: number): number {
   return limit;
 }
 
-/** Effective z of one feature, with the band (in the feature's unit) used for reporting. */
+/** Quantile features and their level: an upward deviation needs events above the quantile. */
+const UPPER_QUANTILE: Partial<Record<FeatureName, number>> = { latencyP50: 0.5, latencyP95: 0.95, latencyP99: 0.99, bytesP95: 0.95 };
+
+/**
+ * Effective z of one feature, with the band (in the feature's unit) used for reporting.
+ * `minTailEvents` (default 3): an upward quantile deviation only counts when the window has at
+ * least this many events expected above that quantile (count × (1 − q)).
+ */
 export function featureZ(
   feature: FeatureName,
   w: WindowFeatures,
   ctx: DetectorContext,
-  options: { minRate?: number; bandZ?: number } = {},
+  options: { minRate?: number; bandZ?: number; minTailEvents?: number } = {},
 ): { z: number; median: number; band: [number, number]; n: number } | null {
   if (!observed(feature, w)) return null;
   const bandZ = options.bandZ ?? 3;
@@ -151,6 +160,12 @@ export function featureZ(
     band = [Math.max(0, stat.median - bandZ * scale), stat.median + bandZ * scale];
   }
   if (fl.direction === 'up' && z < 0) z = 0;
+  const q = UPPER_QUANTILE[feature];
+  if (q !== undefined && z > 0 && w.features.count * (1 - q) < (options.minTailEvents ?? 3)) {
+    // Too few events above this quantile to call it high: in a 60-line minute, "p99" is just the
+    // slowest line, and one slow request is not a latency anomaly.
+    z = 0;
+  }
   if (z !== 0 && feature === 'bytes' && stat.median > 0 && cnt.median > 0) {
     // Bytes as "event equivalents" at the usual message size: an exact Poisson check.
     const avg = stat.median / cnt.median;
@@ -185,7 +200,7 @@ export function seasonalBand(w: WindowFeatures, ctx: DetectorContext, options: S
   let best: Deviation | null = null;
   let bestP = 1;
   for (const feature of features) {
-    const r = featureZ(feature, w, ctx, { minRate: options.minRate, bandZ });
+    const r = featureZ(feature, w, ctx, { minRate: options.minRate, bandZ, minTailEvents: options.minTailEvents });
     if (!r || r.n < minWindows) continue;
     tested++;
     const dev: Deviation = {
