@@ -54,12 +54,20 @@ function round(x: number): number {
 export function robustStat(values: readonly number[]): RobustStat {
   const sorted = [...values].sort((a, b) => a - b);
   const med = quantile(sorted, 0.5);
+  let mean = 0;
+  for (const v of sorted) mean += v;
+  mean = sorted.length ? mean / sorted.length : 0;
+  let variance = 0;
+  for (const v of sorted) variance += (v - mean) * (v - mean);
+  variance = sorted.length > 1 ? variance / (sorted.length - 1) : 0;
   return {
     median: round(med),
     mad: round(madOf(sorted, med)),
     p05: round(quantile(sorted, 0.05)),
     p95: round(quantile(sorted, 0.95)),
     n: sorted.length,
+    mean: round(mean),
+    variance: round(variance),
   };
 }
 
@@ -205,6 +213,8 @@ const robustStatSchema = z.object({
   p05: z.number(),
   p95: z.number(),
   n: z.number().int().nonnegative(),
+  mean: z.number().optional(),
+  variance: z.number().nonnegative().optional(),
 });
 
 const featureRecord = <T extends z.ZodType>(schema: T) =>

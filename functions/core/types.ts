@@ -138,6 +138,9 @@ export interface RobustStat {
   p95: number;
   /** Number of windows the statistic was computed from. */
   n: number;
+  /** Arithmetic mean and variance (for count dispersion: variance/mean > 1 means clustered events). */
+  mean?: number;
+  variance?: number;
 }
 
 /** A learned template in the profile's dictionary. */

@@ -141,6 +141,18 @@ describe('errorSpike', () => {
     expect(r?.deviations[0].feature).toBe('errorRate');
   });
 
+  it('treats errors that come in clusters (dispersion from training) as weaker evidence', () => {
+    const eight = burst(normal[30], 8 / normal[30].features.count);
+    const withDispersion = (d: number): Profile => ({
+      ...profile,
+      global: { ...profile.global, errorCount: { ...profile.global.errorCount, mean: 0.4, variance: 0.4 * d } },
+    });
+    expect(errorSpike(eight, ctx({ profile: withDispersion(1) }))?.score).toBeGreaterThan(0.95);
+    expect(errorSpike(eight, ctx({ profile: withDispersion(6) }))?.score ?? 0).toBeLessThan(0.95);
+    // A real burst is still a burst when errors cluster.
+    expect(errorSpike(burst(normal[30], 0.3), ctx({ profile: withDispersion(6) }))?.score).toBeGreaterThan(0.99);
+  });
+
   it('detects a sustained moderate rise over the sliding window', () => {
     const recent = normal.slice(15, 30).map((w) => burst(w, 0.04));
     const r = errorSpike(burst(normal[30], 0.04), ctx({ recent }));

@@ -115,14 +115,15 @@ export function logSigma(feature: FeatureName, stat: RobustStat): number {
  * @param x - observed feature value
  * @param baseline - expected mean of the feature (a count, or a rate for rate features)
  * @param n - events behind a rate (ignored for counts)
+ * @param d - dispersion (variance / mean) of the underlying counts, 1 for Poisson
  * @returns signed z (positive for "too many")
  */
-export function discreteZ(feature: FeatureName, x: number, baseline: number, n: number): number {
+export function discreteZ(feature: FeatureName, x: number, baseline: number, n: number, d = 1): number {
   const fl = FEATURE_FLOORS[feature];
   const k = fl.rate ? x * n : x;
   const lambda = fl.rate ? n * baseline : baseline;
-  if (k > lambda) return zOf(quasiPoissonUpper(k, lambda), true);
-  if (k < lambda) return zOf(quasiPoissonLower(k, lambda), false);
+  if (k > lambda) return zOf(quasiPoissonUpper(k, lambda, d), true);
+  if (k < lambda) return zOf(quasiPoissonLower(k, lambda, d), false);
   return 0;
 }
 
@@ -184,6 +185,17 @@ export function quasiPoissonUpper(k: number, lambda: number, d = 1): number {
 export function quasiPoissonLower(k: number, lambda: number, d = 1): number {
   const disp = Math.max(1, d);
   return poissonLowerTail(k / disp, lambda / disp);
+}
+
+/**
+ * Dispersion (variance / mean) of error counts over the training windows, in [1, 25]. Errors come
+ * in clusters (one failing request writes several ERROR lines, a retry loop more), so a Poisson
+ * model of single lines would call ordinary clusters anomalous. 1 when the profile has no moments.
+ */
+export function errorDispersion(profile: Profile): number {
+  const g = profile.global.errorCount;
+  if (!g || g.mean === undefined || g.variance === undefined || g.mean <= 0) return 1;
+  return Math.min(25, Math.max(1, g.variance / g.mean));
 }
 
 /** Dispersion (variance / mean) implied by a count statistic's MAD, at least 1. */

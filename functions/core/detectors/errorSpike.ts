@@ -4,7 +4,7 @@
  */
 import { MINUTE_MS } from '../features';
 import type { DetectorResult, WindowFeatures } from '../types';
-import { baseRate, expected, fmt, quasiPoissonUpper, tailToScore, zOf } from './context';
+import { baseRate, errorDispersion, expected, fmt, quasiPoissonUpper, tailToScore, zOf } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link errorSpike}. */
@@ -30,7 +30,7 @@ export interface ErrorSpikeOptions {
   /** The current window must have errors at >= this multiple of its expected rate (default 2). */
   currentMinRatio?: number;
   /**
-   * ... and its own error count must be unusual: Poisson tail P <= this (default 0.1). Stops a
+   * ... and its own error count must be unusual: quasi-Poisson tail P <= this (default 0.2: two errors where half of one is usual pass, one does not). Stops a
    * long span from echoing a finished burst whenever an ordinary error shows up.
    */
   currentMaxP?: number;
@@ -66,7 +66,8 @@ export function errorSpike(w: WindowFeatures, ctx: DetectorContext, options: Err
   const rateOf = (x: WindowFeatures): number => baseRate(ctx, 'errorRate', x.windowStart, minRate);
   const curBase = rateOf(w);
   if (w.features.errorCount < 1 || w.features.errorRate < curRatio * curBase) return EMPTY();
-  if (quasiPoissonUpper(w.features.errorCount, w.features.count * curBase) > (options.currentMaxP ?? 0.1)) return EMPTY();
+  const d = errorDispersion(ctx.profile);
+  if (quasiPoissonUpper(w.features.errorCount, w.features.count * curBase, d) > (options.currentMaxP ?? 0.2)) return EMPTY();
 
   const results: Array<Span & { p: number; rate: number; base: number }> = [];
   for (const minutes of spans) {
@@ -82,7 +83,7 @@ export function errorSpike(w: WindowFeatures, ctx: DetectorContext, options: Err
     const rate = s.errors / s.count;
     const base = s.expectedErrors / s.count;
     if (s.errors < minErrors || rate < minRatio * base || rate - base < minIncrease) continue;
-    results.push({ ...s, p: quasiPoissonUpper(s.errors, Math.max(s.expectedErrors, 1e-3)), rate, base });
+    results.push({ ...s, p: quasiPoissonUpper(s.errors, Math.max(s.expectedErrors, 1e-3), d), rate, base });
   }
   if (results.length === 0) return EMPTY();
   results.sort((a, b) => a.p - b.p);

@@ -3,7 +3,7 @@
  * counts, with a quasi-Poisson tail probability.
  */
 import type { Deviation, DetectorResult, WindowFeatures } from '../types';
-import { baseRate, dispersion, expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
+import { baseRate, dispersion, errorDispersion, expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link frequency}. */
@@ -37,7 +37,7 @@ export function frequency(w: WindowFeatures, ctx: DetectorContext, options: Freq
 
   const levels: Array<{ name: string; observed: number; lambda: number; d: number }> = [];
   const lErr = Math.max(meanEstimate(errStat, minExpected), errFromShare);
-  levels.push({ name: 'ERROR', observed: w.features.errorCount, lambda: lErr, d: dispersion(errStat, lErr) });
+  levels.push({ name: 'ERROR', observed: w.features.errorCount, lambda: lErr, d: Math.max(dispersion(errStat, lErr), errorDispersion(ctx.profile)) });
   const lWarn = Math.max(minExpected, meanEstimate(cntStat, 0) * baseRate(ctx, 'warnRate', w.windowStart, 0));
   levels.push({ name: 'WARN', observed: Math.round(w.features.warnRate * w.features.count), lambda: lWarn, d: 1 });
 

@@ -6,7 +6,7 @@ import { RollingStats } from '../rolling';
 import type { RollingStatsState } from '../rolling';
 import { robustScale } from '../stats';
 import type { Deviation, DetectorResult, FeatureName, WindowFeatures } from '../types';
-import { FEATURE_FLOORS, discreteZ, featureTail, fmt, observed, tailToScore } from './context';
+import { FEATURE_FLOORS, discreteZ, expected, featureScale, featureTail, fmt, logSigma, observed, tailToScore } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link rollingStats} and {@link updateRollingState}. */
@@ -82,7 +82,11 @@ export function rollingStats(w: WindowFeatures, ctx: DetectorContext, options: R
     const state = ctx.rolling[f];
     if (!state || state.n < warmup || !usable(f, w, minEvents) || stale(state, w, maxGap)) continue;
     const r = RollingStats.from(state);
-    const scale = scaleOf(f, r);
+    // Never more precise than the profile's own spread for this slot: an EWMA over a quiet hour
+    // can be very narrow, and one unusual minute of a different event mix is not an anomaly.
+    const seasonal = expected(ctx, f, w.windowStart);
+    const isLogFeature = FEATURE_FLOORS[f].logFloor !== undefined;
+    const scale = Math.max(scaleOf(f, r), seasonal.n > 0 ? (isLogFeature ? logSigma(f, seasonal) : featureScale(f, seasonal)) : 0);
     const isLog = FEATURE_FLOORS[f].logFloor !== undefined;
     let z = (transform(f, w.features[f]) - r.mean) / scale;
     if (FEATURE_FLOORS[f].direction === 'up' && z < 0) z = 0;

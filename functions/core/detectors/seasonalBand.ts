@@ -10,6 +10,7 @@ import {
   FEATURE_FLOORS,
   baseRate,
   discreteZ,
+  errorDispersion,
   dispersion,
   expected,
   featureScale,
@@ -176,7 +177,8 @@ export function featureZ(
     let n = w.features.count;
     if (feature === 'status5xxRate' || feature === 'status4xxRate') n = minimalDenominator(x, n);
     const baseline = fl.rate ? baseRate(ctx, feature, w.windowStart, options.minRate ?? 0.001) : meanEstimate(stat, 0.5);
-    const zp = discreteZ(feature, x, baseline, n);
+    const d = feature === 'errorCount' || feature === 'errorRate' ? errorDispersion(ctx.profile) : 1;
+    const zp = discreteZ(feature, x, baseline, n, d);
     z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
   }
   return { z, median: stat.median, band, n: stat.n };
