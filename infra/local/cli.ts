@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runDemo, type DemoResult } from './demo';
+import { silentProgress, terminalProgress } from './progress';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
 import { parsePartitionRules } from '../../functions/core/partition';
@@ -43,7 +44,7 @@ program
   .option('--data-dir <dir>', 'where emulator data, alerts.jsonl and summary.json go', '.harbinger/demo')
   .option('--json', 'print the summary as JSON only')
   .action(async (opts) => {
-    const print = opts.json ? () => {} : (l: string) => console.log(l);
+    const ui = opts.json ? silentProgress : terminalProgress();
     const result = await runDemo({
       liveMinutes: opts.minutes,
       historyDays: opts.historyDays,
@@ -51,7 +52,7 @@ program
       incident: opts.incident,
       scale: opts.scale,
       dataDir: opts.dataDir,
-      print,
+      ui,
     });
     const summaryFile = resolve(opts.dataDir, 'summary.json');
     writeFileSync(summaryFile, JSON.stringify(result, null, 2));

@@ -14,6 +14,7 @@ import { provision } from './provision';
 import { KinesisPoller } from './poller';
 import { putPayloads } from './replay';
 import { LocalAlertSink } from './alert-sink';
+import { silentProgress, type ProgressBar, type ProgressUi } from './progress';
 import { resourceNames, ENV, STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
 import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
 import { learnHistory } from '../../functions/core/offline';
@@ -48,8 +49,8 @@ export interface DemoOptions {
   dataDir?: string;
   /** Allowed lateness before a window is closed, seconds. Default 60. */
   latenessSec?: number;
-  /** Line printer (progress, alerts). Default: none. */
-  print?: (line: string) => void;
+  /** Progress and alert output. Default: silent. */
+  ui?: ProgressUi;
   /** Start of the live stretch, epoch ms (minute-aligned). Default Monday 2026-11-16 15:00 UTC. */
   liveStart?: number;
 }
@@ -94,7 +95,8 @@ export function defaultIncident(liveStart: number, liveMinutes: number): Inciden
 /** Runs the demo end to end; always stops the emulators it started. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const t0 = Date.now();
-  const print = options.print ?? (() => {});
+  const ui = options.ui ?? silentProgress;
+  const print = ui.print;
   const seed = options.seed ?? 7;
   const scale = options.scale ?? 1;
   const liveMinutes = options.liveMinutes ?? 60;
@@ -131,19 +133,34 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     // ---- history -> window features in S3 -> profiles (profile-builder path) ----
     const tHistory = Date.now();
-    print(`Learning baselines from ${historyDays} days of synthetic history (4 services x 2 regions) ...`);
+    print(`Learning baselines from ${historyDays} day${historyDays === 1 ? '' : 's'} of synthetic history (4 services x 2 regions): templates from a sample, then every window ...`);
     const aws = awsClients();
     const datasets = new ObjectStore({ client: aws.s3, bucket: names.datasetBucket });
     const profiles = new ProfileStore({ client: aws.dynamodb, table: names.table, cacheTtlMs: 0 });
     let historyEvents = 0;
-    const learned = learnHistory(() => generateEvents({ start: historyStart, end: liveStart, seed, scale }), {
+    const historyMinutes = historyDays * 1440;
+    let bar: ProgressBar | undefined;
+    let pass = 0;
+    // The generator is read twice (templates, then windows); the bar follows the simulated time.
+    const history = function* (): Generator<LogEvent> {
+      pass++;
+      bar?.stop();
+      bar = ui.bar(pass === 1 ? 'templates' : 'windows', historyMinutes, 'min');
+      let n = 0;
+      for (const e of generateEvents({ start: historyStart, end: liveStart, seed, scale })) {
+        if (++n % 20_000 === 0) bar.update(Math.floor((e.timestamp - historyStart) / MINUTE), `${n.toLocaleString('en-US')} events`);
+        yield e;
+      }
+      bar.update(historyMinutes, `${n.toLocaleString('en-US')} events`);
+    };
+    const learned = learnHistory(history, {
       rules: DEFAULT_PARTITION_RULES,
       defaultRegion: 'us-east-1',
-      onProgress: (done, pass) => {
-        if (pass === 2) historyEvents = done;
-        if (done % 500_000 === 0) print(`  ${pass === 1 ? 'templates' : 'windows'}: ${done.toLocaleString('en-US')} events`);
+      onProgress: (done, p) => {
+        if (p === 2) historyEvents = done;
       },
     });
+    (bar as ProgressBar | undefined)?.stop();
     print(`  ${historyEvents.toLocaleString('en-US')} history events, ${learned.size} partitions`);
     for (const l of learned.values()) {
       const byDay = new Map<string, typeof l.windows>();
@@ -194,7 +211,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const incident = options.incident === false ? null : defaultIncident(liveStart, liveMinutes);
     const label = incident ? labelsFor([incident])[0] : null;
     print(
-      `Streaming a live hour ${fmt(liveStart)}..${fmt(liveEnd)} (simulated clock)` +
+      `Streaming ${liveMinutes} live minutes ${fmt(liveStart)}..${fmt(liveEnd)} through Kinesis (simulated clock)` +
         (label ? `; incident injected: ${label.kind} in ${label.partition} at ${fmt(label.start)}` : '; no incident'),
     );
     const live = [...generateEvents({ start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: incident ? [incident] : [] })];
@@ -217,6 +234,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       for (const a of s.anomalies) anomalies.push(a);
     };
     const phase = { put: 0, score: 0, close: 0 };
+    const liveBar = ui.bar('live', liveMinutes, 'min');
     for (let m = liveStart; m < liveEnd; m += MINUTE) {
       simNow = m;
       const payloads = [...toSubscriptionPayloads(byMinute.get(m) ?? [], { sliceMs: 10_000 })];
@@ -230,10 +248,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       t = Date.now();
       await tick(m + MINUTE);
       phase.close += Date.now() - t;
-      if ((m - liveStart) / MINUTE % 10 === 9) {
-        print(`  ${fmt(m + MINUTE)}  ${eventsScored.toLocaleString('en-US')} events scored, ${windowsScored} windows scored, ${anomalies.length} alerts`);
-      }
+      liveBar.update((m - liveStart) / MINUTE + 1, `${fmt(m + MINUTE)} | ${eventsScored.toLocaleString('en-US')} events scored | ${anomalies.length} alerts`);
     }
+    liveBar.stop();
     // Let the last windows pass their allowed lateness: the final tick's cutoff is the last live minute.
     for (let t = liveEnd + MINUTE; t <= liveEnd + latenessMs; t += MINUTE) await tick(t);
     if (latenessMs < MINUTE) await tick(liveEnd + latenessMs);
