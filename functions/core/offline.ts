@@ -71,7 +71,10 @@ export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineO
   };
   for (const e of events()) {
     const partition = partitionOf(e.logGroup, options.rules, options.defaultRegion).key;
-    const pe = processEvent(e, partition, { resolver: resolvers.get(partition)! });
+    let resolver = resolvers.get(partition);
+    // A partition that first shows up after the template sample: its lines resolve as candidates.
+    if (!resolver) resolvers.set(partition, (resolver = new TemplateResolver(new TemplateDictionary([]))));
+    const pe = processEvent(e, partition, { resolver });
     processed.push(pe);
     let byStream = sequences.get(partition);
     if (!byStream) sequences.set(partition, (byStream = new Map()));
@@ -85,10 +88,10 @@ export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineO
   flush();
   options.onProgress?.(n, 2);
   const out = new Map<string, LearnedPartition>();
-  for (const p of learner.partitions()) {
+  for (const p of new Set([...learner.partitions(), ...resolvers.keys()])) {
     out.set(p, { partition: p, windows: [], templates: templates.get(p) ?? [], patterns: learnPatterns(sequences.get(p) ?? new Map()) });
   }
-  for (const partial of partials.values()) out.get(partial.partition)?.windows.push(windowFeatures(partial));
+  for (const partial of partials.values()) out.get(partial.partition)!.windows.push(windowFeatures(partial));
   for (const l of out.values()) l.windows.sort((a, b) => a.windowStart - b.windowStart);
   return out;
 }
