@@ -5,11 +5,11 @@
 import { parseLine } from './parse';
 import { partitionOf, type PartitionRule } from './partition';
 import { TemplateDictionary, TemplateResolver } from './templates';
-import { learnPatterns } from './patterns';
+import { learnPatterns, PatternTracker } from './patterns';
 import { buildProfile } from './profile';
-import { emptyPartial, mergePartials, windowFeatures, minuteOf } from './features';
+import { addPatternViolations, emptyPartial, mergePartials, windowFeatures, minuteOf } from './features';
 import { scoreWindow } from './scoring';
-import { aggregate, contextFromProfile, processEvent, TemplateLearner, type LearnedTemplate, type ProcessedEvent } from './pipeline';
+import { aggregate, contextFromProfile, processEvent, TemplateLearner, windowKey, type LearnedTemplate, type ProcessedEvent } from './pipeline';
 import type { Anomaly, LogEvent, OrderedPattern, Profile, WindowFeatures } from './types';
 
 /** Options shared by the offline functions. */
@@ -58,6 +58,10 @@ export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineO
     resolvers.set(p, new TemplateResolver(new TemplateDictionary(t.map(({ id, template }) => ({ id, template })))));
   }
   const sampleSize = options.patternSampleSize ?? 5_000;
+  // Every event's (time, stream, template) per partition, compactly, to replay through the learned
+  // ordered patterns once they are known: history windows then count violations exactly as the
+  // scorer will, so the baseline of `patternViolations` is the real one, not zero.
+  const trails = new Map<string, Trail>();
   const sequences = new Map<string, Map<string, Array<{ ts: number; templateId: string }>>>();
   const processed: ProcessedEvent[] = [];
   const partials = new Map<string, ReturnType<typeof emptyPartial>>();
@@ -82,6 +86,9 @@ export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineO
     let seq = byStream.get(stream);
     if (!seq) byStream.set(stream, (seq = []));
     if (seq.length < sampleSize) seq.push({ ts: e.timestamp, templateId: pe.match.templateId });
+    let trail = trails.get(partition);
+    if (!trail) trails.set(partition, (trail = new Trail()));
+    trail.push(e.timestamp, stream, pe.match.templateId);
     if (processed.length >= 20_000) flush();
     if (++n % 50_000 === 0) options.onProgress?.(n, 2);
   }
@@ -90,6 +97,14 @@ export function learnHistory(events: () => Iterable<LogEvent>, options: OfflineO
   const out = new Map<string, LearnedPartition>();
   for (const p of new Set([...learner.partitions(), ...resolvers.keys()])) {
     out.set(p, { partition: p, windows: [], templates: templates.get(p) ?? [], patterns: learnPatterns(sequences.get(p) ?? new Map()) });
+  }
+  for (const l of out.values()) {
+    if (l.patterns.length === 0) continue;
+    const tracker = new PatternTracker(l.patterns);
+    trails.get(l.partition)?.forEach((ts, stream, templateId) => {
+      const v = tracker.observe(stream, templateId, ts);
+      if (v.length) addPatternViolations(partials.get(windowKey(l.partition, minuteOf(ts)))!, v);
+    });
   }
   for (const partial of partials.values()) out.get(partial.partition)!.windows.push(windowFeatures(partial));
   for (const l of out.values()) l.windows.sort((a, b) => a.windowStart - b.windowStart);
@@ -168,4 +183,46 @@ export function scoreEvents(events: Iterable<LogEvent>, profiles: Map<string, Pr
   }
   anomalies.sort((a, b) => a.windowStart - b.windowStart || a.partition.localeCompare(b.partition));
   return { windows, events: events_, anomalies, unprofiled: [...unprofiled].sort() };
+}
+
+/** A compact, growable column store of (time, stream, template) triples in arrival order. */
+class Trail {
+  private ts = new Float64Array(1024);
+  private stream = new Int32Array(1024);
+  private template = new Int32Array(1024);
+  private n = 0;
+  private readonly streams: string[] = [];
+  private readonly streamIndex = new Map<string, number>();
+  private readonly templates: string[] = [];
+  private readonly templateIndex = new Map<string, number>();
+
+  push(ts: number, stream: string, templateId: string): void {
+    if (this.n === this.ts.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.ts = grow(this.ts);
+      this.stream = grow(this.stream);
+      this.template = grow(this.template);
+    }
+    this.ts[this.n] = ts;
+    this.stream[this.n] = Trail.intern(stream, this.streams, this.streamIndex);
+    this.template[this.n] = Trail.intern(templateId, this.templates, this.templateIndex);
+    this.n++;
+  }
+
+  forEach(fn: (ts: number, stream: string, templateId: string) => void): void {
+    for (let i = 0; i < this.n; i++) fn(this.ts[i], this.streams[this.stream[i]], this.templates[this.template[i]]);
+  }
+
+  private static intern(value: string, list: string[], index: Map<string, number>): number {
+    let i = index.get(value);
+    if (i === undefined) {
+      index.set(value, (i = list.length));
+      list.push(value);
+    }
+    return i;
+  }
 }

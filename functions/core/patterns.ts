@@ -164,6 +164,7 @@ export class PatternTracker {
   private readonly byA = new Map<string, OrderedPattern[]>();
   private readonly byB = new Map<string, OrderedPattern[]>();
   private readonly known = new Set<string>();
+  private readonly gapOf = new Map<string, number>();
   private readonly streams = new Map<string, Map<string, number[]>>();
   /**
    * When this tracker first saw each stream. A B is only a violation once the tracker has watched
@@ -181,6 +182,7 @@ export class PatternTracker {
     this.maxStreams = options.maxStreams ?? 5000;
     for (const p of patterns) {
       this.known.add(p.id);
+      this.gapOf.set(p.id, p.maxGapMs);
       const la = this.byA.get(p.a) ?? [];
       la.push(p);
       this.byA.set(p.a, la);
@@ -192,7 +194,8 @@ export class PatternTracker {
 
   /**
    * Observes one event of a stream.
-   * @returns ids of patterns violated now (this event is a B with no pending A within the gap)
+   * @returns ids of patterns violated now: pending A's of this stream whose gap has passed (A without
+   * B), and this event being a B with no pending A within the gap (B without A)
    */
   observe(stream: string, templateId: string, ts: number): string[] {
     const violations: string[] = [];
@@ -208,6 +211,16 @@ export class PatternTracker {
     if (state) {
       this.streams.delete(stream); // LRU: re-insert at the end
       this.streams.set(stream, state);
+      // A stream's events arrive in order (one stream stays on one shard), so a later event of the
+      // same stream past an A's gap proves that A got no B in time: "A without B".
+      for (const [id, q] of state) {
+        const gap = this.gapOf.get(id) ?? 0;
+        while (q.length && q[0] + gap < ts) {
+          q.shift();
+          violations.push(id);
+        }
+        if (q.length === 0) state.delete(id);
+      }
     }
     if (asB) {
       for (const p of asB) {

@@ -253,6 +253,18 @@ describe('patternBreak', () => {
     w.features.patternViolations = 1;
     expect(patternBreak(w, { profile: p, recent: [], rolling: {} })?.score).toBe(0);
   });
+
+  it('expects violations in clumps when training saw them clumped (one broken flow breaks several patterns)', () => {
+    const w = clone(normal[50]);
+    w.features.patternViolations = 12;
+    const withMoments = (mean: number, variance: number): Profile => ({
+      ...profile,
+      patterns: [{ id: 'p', a: 'x', b: 'y', maxGapMs: 1000, support: 1 }],
+      global: { ...profile.global, patternViolations: { ...profile.global.patternViolations, mean, variance } },
+    });
+    expect(patternBreak(w, { profile: withMoments(0.5, 0.5), recent: [], rolling: {} })?.score).toBeGreaterThan(0.99);
+    expect(patternBreak(w, { profile: withMoments(0.5, 3), recent: [], rolling: {} })?.score ?? 0).toBeLessThan(0.95);
+  });
 });
 
 describe('windows', () => {

@@ -361,3 +361,24 @@ describe('scoreEvents (profile learned from Monday-Tuesday of checkout eu-west-1
     for (const x of c.anomalies) expect(x.detectedAt).toBe(x.windowStart + MIN);
   });
 });
+
+describe('learnHistory and ordered patterns', () => {
+  it('counts pattern violations in history windows exactly as the scorer will, once patterns are learned', () => {
+    // One stream: "order started" then "order completed" 1 s later, every 10 s for two hours;
+    // in minute 30, five completions arrive with no start.
+    const events: LogEvent[] = [];
+    const base = MON + 10 * HOUR;
+    const ev = (ts: number, message: string): LogEvent => ({ id: String(events.length), timestamp: ts, message, logGroup: '/harbinger/eu-west-1/orders', logStream: 's1' });
+    for (let t = base, i = 0; t < base + 2 * HOUR; t += 10_000, i++) {
+      const minute = Math.floor((t - base) / MIN);
+      if (minute !== 30) events.push(ev(t, `2024-05-06T10:00:00Z INFO order started id=${1000 + i}`));
+      events.push(ev(t + 1000, `2024-05-06T10:00:01Z INFO order completed id=${1000 + i}`));
+    }
+    const l = learnHistory(() => events, OPTS).get('orders#eu-west-1')!;
+    expect(l.patterns.length).toBeGreaterThan(0);
+    const byMinute = new Map(l.windows.map((w) => [Math.round((w.windowStart - base) / MIN), w.features.patternViolations]));
+    expect(byMinute.get(30)).toBeGreaterThanOrEqual(5);
+    const elsewhere = [...byMinute.entries()].filter(([m]) => m !== 30 && m !== 31).reduce((s, [, v]) => s + v, 0);
+    expect(elsewhere).toBe(0);
+  });
+});

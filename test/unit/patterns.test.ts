@@ -85,8 +85,9 @@ describe('PatternTracker', () => {
     expect(t.expire(20_000)).toEqual([]);
     // A B beyond the gap does not consume a stale A; the stale A still expires.
     t.observe('s3', A, 0);
-    expect(t.observe('s3', B, 15_000)).toEqual([p.id]);
-    expect(t.expire(15_000)).toEqual([p.id]);
+    // The B comes too late: its own stream proves the A went without B, and the B had no A.
+    expect(t.observe('s3', B, 15_000)).toEqual([p.id, p.id]);
+    expect(t.expire(15_000)).toEqual([]);
   });
 
   it('on clean training-like data reports almost no violations', () => {

@@ -188,14 +188,20 @@ export function quasiPoissonLower(k: number, lambda: number, d = 1): number {
 }
 
 /**
- * Dispersion (variance / mean) of error counts over the training windows, in [1, 25]. Errors come
- * in clusters (one failing request writes several ERROR lines, a retry loop more), so a Poisson
- * model of single lines would call ordinary clusters anomalous. 1 when the profile has no moments.
+ * Dispersion (variance / mean) of a count feature over the training windows, in [1, 25]. Events
+ * come in clusters: one failing request writes several ERROR lines, one broken flow violates
+ * several ordered patterns at once. A Poisson model of single lines would call ordinary clusters
+ * anomalous. 1 when the profile has no moments for the feature.
  */
-export function errorDispersion(profile: Profile): number {
-  const g = profile.global.errorCount;
+export function countDispersion(profile: Profile, feature: FeatureName): number {
+  const g = profile.global[feature];
   if (!g || g.mean === undefined || g.variance === undefined || g.mean <= 0) return 1;
   return Math.min(25, Math.max(1, g.variance / g.mean));
+}
+
+/** {@link countDispersion} of error counts (also used for the error rate's count test). */
+export function errorDispersion(profile: Profile): number {
+  return countDispersion(profile, 'errorCount');
 }
 
 /** Dispersion (variance / mean) implied by a count statistic's MAD, at least 1. */

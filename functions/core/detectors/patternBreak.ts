@@ -2,7 +2,7 @@
  * Pattern break detector: ordered-pattern violations (A without B, B without A) above expected.
  */
 import type { DetectorResult, WindowFeatures } from '../types';
-import { dispersion, expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
+import { countDispersion, dispersion, expected, fmt, meanEstimate, quasiPoissonUpper, tailToScore, zOf } from './context';
 import type { DetectorContext } from './context';
 
 /** Options of {@link patternBreak}. */
@@ -32,7 +32,7 @@ export function patternBreak(w: WindowFeatures, ctx: DetectorContext, options: P
   if (v < minV || v < minRatio * lambda) {
     return { detector: 'patternBreak', kind: 'pattern_break', score: 0, deviations: [], evidence: [] };
   }
-  const d = dispersion(stat, lambda);
+  const d = Math.max(dispersion(stat, lambda), countDispersion(ctx.profile, 'patternViolations'));
   const p = quasiPoissonUpper(v, lambda, d);
   const sd = Math.sqrt(lambda * d);
   return {

@@ -10,6 +10,7 @@ import {
   FEATURE_FLOORS,
   baseRate,
   discreteZ,
+  countDispersion,
   errorDispersion,
   dispersion,
   expected,
@@ -177,7 +178,14 @@ export function featureZ(
     let n = w.features.count;
     if (feature === 'status5xxRate' || feature === 'status4xxRate') n = minimalDenominator(x, n);
     const baseline = fl.rate ? baseRate(ctx, feature, w.windowStart, options.minRate ?? 0.001) : meanEstimate(stat, 0.5);
-    const d = feature === 'errorCount' || feature === 'errorRate' ? errorDispersion(ctx.profile) : 1;
+    // Clustered sparse events (errors, pattern violations, new templates): dispersion from training.
+    // Not volume: its global variance is mostly the daily cycle, which the seasonal slots model.
+    const d =
+      feature === 'errorRate'
+        ? errorDispersion(ctx.profile)
+        : feature === 'errorCount' || feature === 'patternViolations' || feature === 'newTemplateCount'
+          ? countDispersion(ctx.profile, feature)
+          : 1;
     const zp = discreteZ(feature, x, baseline, n, d);
     z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
   }
