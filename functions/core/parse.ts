@@ -351,12 +351,19 @@ const TEXT_LEVEL =
 const TEXT_THREAD = /^\[([^\]]{1,64})\]\s+/;
 const TEXT_LOGGER = /^([A-Za-z_$][\w$]*(?:\.[\w$]+)+|[A-Za-z_$][\w$]*)\s+-\s+/;
 
+/** ctime-style stamps, e.g. Apache's error log: `[Sun Dec 04 04:47:44 2005]` (optionally with fraction). */
+const TEXT_CTIME = /^\[?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? (\d{4})\]?\s*/;
+
 function parseText(message: string, out: ParsedEvent, envelopeTimestamp: number): ParsedEvent {
   let rest = message;
   let m = TEXT_ISO.exec(rest);
   if (m) {
     const t = toEpochMs(m[1]);
     if (t !== undefined) out.timestamp = t;
+    rest = rest.slice(m[0].length);
+  } else if ((m = TEXT_CTIME.exec(rest))) {
+    const month = MONTHS[m[1].toLowerCase()];
+    if (month !== undefined) out.timestamp = Date.UTC(+m[7], month, +m[2], +m[3], +m[4], +m[5], fractionMs(m[6]));
     rest = rest.slice(m[0].length);
   } else if ((m = TEXT_SYSLOG.exec(rest))) {
     const t = syslogTime(m[2], m[3], m[4], m[5], m[6], m[7], envelopeTimestamp);

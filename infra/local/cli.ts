@@ -81,12 +81,19 @@ program
         const r = readLogFile(f, opts.region);
         for (const e of r.events) events.push(e);
         skipped += r.skipped;
-        console.error(`  read ${f} (${r.kind}): ${r.events.length.toLocaleString('en-US')} events${r.skipped ? `, ${r.skipped} skipped` : ''}`);
+        console.error(`  read ${f} (${r.kind}): ${r.events.length.toLocaleString('en-US')} events${r.skipped ? `, ${r.skipped} empty lines skipped` : ''}`);
+        if (r.noTimestamps) {
+          console.error(`  ! no timestamp Harbinger can read in ${f}: its lines all get one time, so they fall in one window. Supported: ISO 8601, log4j, syslog, ctime, Apache/nginx access, epoch fields in JSON.`);
+        }
       }
       if (skipped) console.error(`  ${skipped} empty or unusable entries skipped`);
       return events.sort((a, b) => a.timestamp - b.timestamp);
     };
     let input = load(path);
+    if (input.length > 0) {
+      const span = input[input.length - 1].timestamp - input[0].timestamp;
+      console.error(`  ${input.length.toLocaleString('en-US')} events from ${iso(input[0].timestamp)} to ${iso(input[input.length - 1].timestamp)} (${Math.round(span / 60_000).toLocaleString('en-US')} minutes)`);
+    }
     let history: LogEvent[];
     if (opts.history) history = load(opts.history);
     else {
@@ -112,6 +119,10 @@ program
     writeFileSync(out, JSON.stringify({ windows: result.windows, events: result.events, anomalies: result.anomalies }, null, 2));
     console.log(`\n${result.events.toLocaleString('en-US')} events in ${result.windows} windows scored; ${result.anomalies.length} anomalies written to ${out}`);
   });
+
+function iso(t: number): string {
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+}
 
 function printAnomalyTable(anomalies: Anomaly[]): void {
   if (anomalies.length === 0) {

@@ -15,6 +15,10 @@ export interface ReadFile {
   events: LogEvent[];
   /** Lines/entries that could not be used (e.g. empty), counted, never silently dropped. */
   skipped: number;
+  /** Lines without a timestamp of their own (they take their predecessor's). */
+  undated?: number;
+  /** True when no line had a timestamp Harbinger could read: every event got the reading time. */
+  noTimestamps?: boolean;
 }
 
 /**
@@ -43,7 +47,7 @@ export function listFiles(path: string): string[] {
  * or plain lines (JSON lines or text). Plain lines get their time from the line itself, and the
  * file name as the service (log group `/harbinger/<region>/<file name>`).
  */
-export function readLogFile(path: string, defaultRegion = 'us-east-1'): ReadFile {
+export function readLogFile(path: string, defaultRegion = 'us-east-1', options: { now?: number } = {}): ReadFile {
   let bytes = readFileSync(path);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   const text = bytes.toString('utf8');
@@ -61,7 +65,11 @@ export function readLogFile(path: string, defaultRegion = 'us-east-1'): ReadFile
   }
   const events: LogEvent[] = [];
   let skipped = 0;
-  let lastTs = 0;
+  // The reference time only lends its year to year-less stamps (syslog); a line without any stamp
+  // gets its predecessor's time, and lines before the first stamp get the first stamp's time.
+  const reference = options.now ?? Date.now();
+  let lastTs: number | undefined;
+  let undated = 0;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -69,12 +77,15 @@ export function readLogFile(path: string, defaultRegion = 'us-east-1'): ReadFile
       if (i < lines.length - 1) skipped++;
       continue;
     }
-    const parsed = parseLine(line, lastTs);
-    const ts = parsed.timestamp || lastTs;
-    lastTs = ts;
-    events.push({ id: `${stableHash(path)}:${i}`, timestamp: ts, message: line, logGroup, logStream: basename(path) });
+    const parsed = parseLine(line, reference);
+    const stamped = parsed.timestamp !== reference;
+    if (stamped) {
+      if (lastTs === undefined) for (const e of events) e.timestamp = parsed.timestamp;
+      lastTs = parsed.timestamp;
+    } else undated++;
+    events.push({ id: `${stableHash(path)}:${i}`, timestamp: lastTs ?? reference, message: line, logGroup, logStream: basename(path) });
   }
-  return { path, kind: 'lines', events, skipped };
+  return { path, kind: 'lines', events, skipped, undated, noTimestamps: lastTs === undefined && events.length > 0 };
 }
 
 function fromJsonDocument(doc: unknown, logGroup: string): Omit<ReadFile, 'path'> | null {

@@ -50,3 +50,20 @@ describe('log file reader', () => {
     expect(() => listFiles(join(d, 'nope'))).toThrow(/No such file or folder/);
   });
 });
+
+describe('log file reader: timestamps', () => {
+  it('gives year-less syslog lines the reading year, backfills undated leading lines, and flags files with no stamps', () => {
+    const d = dir();
+    const now = Date.UTC(2026, 10, 22, 12, 0);
+    writeFileSync(join(d, 'sys.log'), 'continuation without a stamp\nJun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure\nanother undated line\n');
+    const r = readLogFile(join(d, 'sys.log'), 'us-east-1', { now });
+    const first = Date.UTC(2026, 5, 14, 15, 16, 1);
+    expect(r.events.map((e) => e.timestamp)).toEqual([first, first, first]);
+    expect(r.undated).toBe(2);
+    expect(r.noTimestamps).toBe(false);
+    writeFileSync(join(d, 'plain.log'), 'no stamp here\nnor here\n');
+    const p = readLogFile(join(d, 'plain.log'), 'us-east-1', { now });
+    expect(p.noTimestamps).toBe(true);
+    expect(p.events.every((e) => e.timestamp === now)).toBe(true);
+  });
+});

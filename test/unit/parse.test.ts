@@ -142,3 +142,12 @@ describe('helpers', () => {
     expect(['warning', 'ERR', 'crit', 'notice', 'fine', 30, '3', 'bogus'].map(normaliseLevel)).toEqual(['WARN', 'ERROR', 'FATAL', 'INFO', 'DEBUG', 'INFO', 'ERROR', 'UNKNOWN']);
   });
 });
+
+describe('parseLine: ctime stamps (Apache error log)', () => {
+  it('reads [Www Mmm dd hh:mm:ss yyyy] and the bracketed level after it', () => {
+    const e = parseLine('[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6', 0);
+    expect(e.timestamp).toBe(Date.UTC(2005, 11, 4, 4, 47, 44));
+    expect(e.level).toBe('ERROR');
+    expect(e.body).toBe('mod_jk child workerEnv in error state 6');
+  });
+});

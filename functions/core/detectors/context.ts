@@ -199,6 +199,16 @@ export function countDispersion(profile: Profile, feature: FeatureName): number 
   return Math.min(25, Math.max(1, g.variance / g.mean));
 }
 
+/**
+ * Dispersion (variance / mean) of a count within one seasonal slot, in [1, 25]: how bursty the
+ * volume is at that hour of the week beyond Poisson noise (sparse logs arrive in bursts of lines).
+ * 1 without moments.
+ */
+export function slotDispersion(stat: RobustStat): number {
+  if (stat.mean === undefined || stat.variance === undefined || stat.mean <= 0) return 1;
+  return Math.min(25, Math.max(1, stat.variance / stat.mean));
+}
+
 /** {@link countDispersion} of error counts (also used for the error rate's count test). */
 export function errorDispersion(profile: Profile): number {
   return countDispersion(profile, 'errorCount');

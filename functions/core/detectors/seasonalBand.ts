@@ -11,6 +11,7 @@ import {
   baseRate,
   discreteZ,
   countDispersion,
+  slotDispersion,
   errorDispersion,
   dispersion,
   expected,
@@ -168,11 +169,21 @@ export function featureZ(
     // slowest line, and one slow request is not a latency anomaly.
     z = 0;
   }
-  if (z !== 0 && feature === 'bytes' && stat.median > 0 && cnt.median > 0) {
-    // Bytes as "event equivalents" at the usual message size: an exact Poisson check.
-    const avg = stat.median / cnt.median;
-    const zp = discreteZ('count', x / avg, meanEstimate(cnt, 0.5), 0);
-    z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
+  if (z !== 0 && feature === 'bytes') {
+    // Bytes as "event equivalents" at the usual message size: the same (dispersed) count test as
+    // volume. The usual size comes from the training means, so it exists even where the median
+    // minute is empty (sparse logs).
+    const g = ctx.profile.global;
+    const avg =
+      g.bytes.mean !== undefined && g.count.mean !== undefined && g.count.mean > 0
+        ? g.bytes.mean / g.count.mean
+        : stat.median > 0 && cnt.median > 0
+          ? stat.median / cnt.median
+          : 0;
+    if (avg > 0) {
+      const zp = discreteZ('count', x / avg, meanEstimate(cnt, 0.5), 0, slotDispersion(cnt));
+      z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
+    }
   }
   if (z !== 0 && (fl.poisson || fl.rate)) {
     let n = w.features.count;
@@ -185,7 +196,9 @@ export function featureZ(
         ? errorDispersion(ctx.profile)
         : feature === 'errorCount' || feature === 'patternViolations' || feature === 'newTemplateCount'
           ? countDispersion(ctx.profile, feature)
-          : 1;
+          : feature === 'count'
+            ? slotDispersion(stat)
+            : 1;
     const zp = discreteZ(feature, x, baseline, n, d);
     z = z > 0 ? Math.max(0, Math.min(z, zp)) : Math.min(0, Math.max(z, zp));
   }
