@@ -13,11 +13,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { generateEvents } from '../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../functions/core/synth/payloads';
-import { startEmulators } from '../infra/local/emulators';
-import { localClients } from '../infra/local/clients';
-import { provision } from '../infra/local/provision';
-import { ENV, resourceNames } from '../functions/core/resources';
-import { awsClients, resetAwsClients } from '../functions/adapters/clients';
+import { startLocalStack } from '../infra/local/local-stack';
+import { awsClients } from '../functions/adapters/clients';
 import { ProfileStore } from '../functions/adapters/profile-store';
 import { learnHistory, profileFromLearned } from '../functions/core/offline';
 import type { Profile } from '../functions/core/types';
@@ -133,19 +130,9 @@ export async function runScorerBench(options: { records?: number; batch?: number
   }
   log(`  scorer compute path (no I/O): ${events.toLocaleString('en-US')} events in ${computeMs.toFixed(0)} ms`);
 
-  const emu = await startEmulators({ dataDir: mkdtempSync(join(tmpdir(), 'harbinger-bench-')) });
-  const names = resourceNames();
-  const saved = { ...process.env };
+  const stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), 'harbinger-bench-')) });
+  const names = stack.names;
   try {
-    Object.assign(process.env, emu.env, {
-      [ENV.table]: names.table,
-      [ENV.anomalyBucket]: names.anomalyBucket,
-      [ENV.datasetBucket]: names.datasetBucket,
-      [ENV.eventBus]: names.eventBus,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
-    resetAwsClients();
-    await provision(localClients(emu.endpoints), names, { shards: 2 });
     const store = new ProfileStore({ client: awsClients().dynamodb, table: names.table });
     for (const p of profiles.values()) await store.publish(p);
     const scorer = createScorerHandler({ logger: new Logger({ serviceName: 'bench', logLevel: 'ERROR' }) });
@@ -172,10 +159,7 @@ export async function runScorerBench(options: { records?: number; batch?: number
       baselineRssMb: rss?.baseline ?? null,
     };
   } finally {
-    await emu.stop();
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-    resetAwsClients();
+    await stack.stop();
   }
 }
 

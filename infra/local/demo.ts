@@ -8,20 +8,18 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { startEmulators, type Emulators } from './emulators';
-import { localClients } from './clients';
-import { provision } from './provision';
+import { startLocalStack } from './local-stack';
 import { KinesisPoller } from './poller';
 import { putPayloads } from './replay';
 import { LocalAlertSink } from './alert-sink';
 import { silentProgress, type ProgressBar, type ProgressUi } from './progress';
-import { resourceNames, ENV, STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
+import { STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
 import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
 import { learnHistory } from '../../functions/core/offline';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentSpec } from '../../functions/core/synth/incidents';
-import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
+import { awsClients } from '../../functions/adapters/clients';
 import { ObjectStore } from '../../functions/adapters/object-store';
 import { ProfileStore } from '../../functions/adapters/profile-store';
 import { rebuildProfile } from '../../functions/profile-builder/builder';
@@ -107,27 +105,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const dataDir = resolve(options.dataDir ?? '.harbinger/demo');
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const names = resourceNames();
   const alertsFile = join(dataDir, 'alerts.jsonl');
   const latenessMs = (options.latenessSec ?? 60) * 1000;
 
   print(`Starting local emulators (Kinesis, DynamoDB, S3) on 127.0.0.1 ...`);
-  const emulators: Emulators = await startEmulators({ dataDir: join(dataDir, 'emulators') });
-  const savedEnv = { ...process.env };
+  const stack = await startLocalStack({ dataDir: join(dataDir, 'emulators'), env: { POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+  const { clients, names } = stack;
   let poller: KinesisPoller | undefined;
   try {
-    Object.assign(process.env, emulators.env, {
-      [ENV.table]: names.table,
-      [ENV.anomalyBucket]: names.anomalyBucket,
-      [ENV.datasetBucket]: names.datasetBucket,
-      [ENV.eventBus]: names.eventBus,
-      [ENV.defaultRegion]: 'us-east-1',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
-    resetAwsClients();
-    const clients = localClients(emulators.endpoints);
-    await provision(clients, names, { shards: STREAM_DEFAULTS.shards });
     const startupMs = Date.now() - t0;
     print(`  emulators and resources ready in ${(startupMs / 1000).toFixed(1)} s (stream ${names.stream}, ${STREAM_DEFAULTS.shards} shards; table ${names.table})`);
 
@@ -287,10 +272,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     };
   } finally {
     if (poller) await poller.stop().catch(() => {});
-    await emulators.stop();
-    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
-    Object.assign(process.env, savedEnv);
-    resetAwsClients();
+    await stack.stop();
   }
 }
 

@@ -8,19 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { startEmulators, type Emulators } from '../../infra/local/emulators';
-import { localClients } from '../../infra/local/clients';
-import { provision } from '../../infra/local/provision';
+import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
 import { KinesisPoller } from '../../infra/local/poller';
 import { putPayloads } from '../../infra/local/replay';
 import { LocalAlertSink } from '../../infra/local/alert-sink';
-import { ENV, resourceNames } from '../../functions/core/resources';
+import { resourceNames } from '../../functions/core/resources';
 import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
 import { learnHistory, profileFromLearned } from '../../functions/core/offline';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { DEFAULT_SERVICES } from '../../functions/core/synth/services';
-import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
+import { awsClients } from '../../functions/adapters/clients';
 import { ProfileStore } from '../../functions/adapters/profile-store';
 import { WindowStore } from '../../functions/adapters/window-store';
 import { ObjectStore } from '../../functions/adapters/object-store';
@@ -38,8 +36,8 @@ const PARTITION = 'checkout#us-east-1';
 const ctx = { functionName: 'test', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const quiet = new Logger({ serviceName: 'test', logLevel: 'ERROR' });
 
-let emu: Emulators;
-let clients: ReturnType<typeof localClients>;
+let stack: LocalStack;
+let clients: LocalStack['clients'];
 const summaries: BatchSummary[] = [];
 let scorer: ReturnType<typeof createScorerHandler>;
 
@@ -69,17 +67,8 @@ async function windowCount(partition: string, windowStart: number): Promise<numb
 }
 
 beforeAll(async () => {
-  emu = await startEmulators({ dataDir: mkdtempSync(join(tmpdir(), 'harbinger-it-')) });
-  Object.assign(process.env, emu.env, {
-    [ENV.table]: names.table,
-    [ENV.anomalyBucket]: names.anomalyBucket,
-    [ENV.datasetBucket]: names.datasetBucket,
-    [ENV.eventBus]: names.eventBus,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-  resetAwsClients();
-  clients = localClients(emu.endpoints);
-  await provision(clients, names, { shards: 2 });
+  stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), 'harbinger-it-')) });
+  clients = stack.clients;
   // A profile learned from one day of history.
   const learned = learnHistory(() => generateEvents({ services, start: T0 - 86_400_000, end: T0, seed: 1 }), {
     rules: DEFAULT_PARTITION_RULES,
@@ -91,8 +80,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await emu?.stop();
-  resetAwsClients();
+  await stack?.stop();
 });
 
 describe('scorer handler on the emulators', () => {
