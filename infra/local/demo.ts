@@ -9,13 +9,13 @@ import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { startLocalStack } from './local-stack';
+import { learnHistoryInParallel } from './history';
 import { KinesisPoller } from './poller';
 import { putPayloads } from './replay';
 import { LocalAlertSink } from './alert-sink';
-import { silentProgress, type ProgressBar, type ProgressUi } from './progress';
+import { silentProgress, type ProgressUi } from './progress';
 import { STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
 import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
-import { learnHistory } from '../../functions/core/offline';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentSpec } from '../../functions/core/synth/incidents';
@@ -122,30 +122,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const aws = awsClients();
     const datasets = new ObjectStore({ client: aws.s3, bucket: names.datasetBucket });
     const profiles = new ProfileStore({ client: aws.dynamodb, table: names.table, cacheTtlMs: 0 });
-    let historyEvents = 0;
     const historyMinutes = historyDays * 1440;
-    let bar: ProgressBar | undefined;
-    let pass = 0;
-    // The generator is read twice (templates, then windows); the bar follows the simulated time.
-    const history = function* (): Generator<LogEvent> {
-      pass++;
-      bar?.stop();
-      bar = ui.bar(pass === 1 ? 'templates' : 'windows', historyMinutes, 'min');
-      let n = 0;
-      for (const e of generateEvents({ start: historyStart, end: liveStart, seed, scale })) {
-        if (++n % 20_000 === 0) bar.update(Math.floor((e.timestamp - historyStart) / MINUTE), `${n.toLocaleString('en-US')} events`);
-        yield e;
-      }
-      bar.update(historyMinutes, `${n.toLocaleString('en-US')} events`);
-    };
-    const learned = learnHistory(history, {
-      rules: DEFAULT_PARTITION_RULES,
-      defaultRegion: 'us-east-1',
-      onProgress: (done, p) => {
-        if (p === 2) historyEvents = done;
+    const bar = ui.bar('history', historyMinutes, 'min');
+    const learned = await learnHistoryInParallel({
+      start: historyStart,
+      end: liveStart,
+      seed,
+      scale,
+      onProgress: (p) => {
+        bar.update(Math.floor((p.at - historyStart) / MINUTE), `${p.events.toLocaleString('en-US')} events read${p.learningTemplates ? ' (templates)' : ''}`);
       },
     });
-    (bar as ProgressBar | undefined)?.stop();
+    bar.stop();
+    let historyEvents = 0;
+    for (const l of learned.values()) for (const w of l.windows) historyEvents += w.features.count;
     print(`  ${historyEvents.toLocaleString('en-US')} history events, ${learned.size} partitions`);
     for (const l of learned.values()) {
       const byDay = new Map<string, typeof l.windows>();
