@@ -150,7 +150,8 @@ function printDemoSummary(r: DemoResult, summaryFile: string): void {
   console.log('\nSummary');
   console.log(`  history: ${n(r.historyEvents)} events -> ${r.profiles.length} baseline profiles`);
   console.log(`  live:    ${n(r.liveEvents)} events in ${n(r.recordsPut)} Kinesis records; ${n(r.eventsScored)} events scored` +
-    `${r.malformed ? `, ${r.malformed} malformed records quarantined` : ''}${r.lateEvents ? `, ${r.lateEvents} late events counted` : ''}`);
+    `${r.malformed ? `, ${r.malformed} malformed records quarantined` : ''}${r.lateEvents ? `, ${r.lateEvents} late events counted` : ''}` +
+    `${r.recordsFailed ? `, ${r.recordsFailed} records rejected by Kinesis` : ''}`);
   console.log(`  windows: ${n(r.windowsClosed)} closed, ${n(r.windowsScored)} scored`);
   console.log(`  alerts:  ${r.anomalies.length} (${r.incidentAlerts.length} on the incident, ${r.falseAlerts.length} elsewhere)`);
   if (r.incident) {

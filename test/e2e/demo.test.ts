@@ -18,6 +18,7 @@ describe('demo on the embedded default', () => {
     expect(r.profiles.length).toBe(8);
     expect(r.eventsScored).toBe(r.liveEvents);
     expect(r.malformed).toBe(0);
+    expect(r.recordsFailed).toBe(0);
     expect(r.incident).not.toBeNull();
     expect(r.caught).toBe(true);
     expect(r.incidentAlerts.every((a) => a.partition === 'checkout#us-east-1')).toBe(true);
