@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KEYS, TABLE_SCHEMA } from '../core/resources';
-import type { WindowFeatures } from '../core/types';
+import type { AnomalyKind, WindowFeatures } from '../core/types';
+import type { Incident } from '../core/incidents';
 import { isConditionalFailure } from './window-store';
 
 /** Per-partition state the window closer carries from one window to the next. */
@@ -12,6 +13,8 @@ export interface DetectorState {
   rolling: Record<string, unknown>;
   /** The most recent closed windows, oldest first (bounded). */
   recent: WindowFeatures[];
+  /** Open incidents by anomaly kind (alert grouping). */
+  incidents: Partial<Record<AnomalyKind, Incident>>;
 }
 
 /**
@@ -26,9 +29,15 @@ export class DetectorStateStore {
     const res = await this.options.client.send(
       new GetCommand({ TableName: this.options.table, Key: this.key(partition), ConsistentRead: true }),
     );
-    if (!res.Item) return { partition, lastWindowStart: 0, rolling: {}, recent: [] };
-    const body = JSON.parse(String(res.Item.body)) as Omit<DetectorState, 'partition' | 'lastWindowStart'>;
-    return { partition, lastWindowStart: Number(res.Item.lastWindowStart), rolling: body.rolling ?? {}, recent: body.recent ?? [] };
+    if (!res.Item) return { partition, lastWindowStart: 0, rolling: {}, recent: [], incidents: {} };
+    const body = JSON.parse(String(res.Item.body)) as Partial<Omit<DetectorState, 'partition' | 'lastWindowStart'>>;
+    return {
+      partition,
+      lastWindowStart: Number(res.Item.lastWindowStart),
+      rolling: body.rolling ?? {},
+      recent: body.recent ?? [],
+      incidents: body.incidents ?? {},
+    };
   }
 
   /** Saves the state if it is newer than the stored one. @returns false when a newer state was stored already. */
@@ -40,7 +49,7 @@ export class DetectorStateStore {
           Item: {
             ...this.key(state.partition),
             lastWindowStart: state.lastWindowStart,
-            body: JSON.stringify({ rolling: state.rolling, recent: state.recent }),
+            body: JSON.stringify({ rolling: state.rolling, recent: state.recent, incidents: state.incidents }),
           },
           ConditionExpression: 'attribute_not_exists(lastWindowStart) OR lastWindowStart < :ws',
           ExpressionAttributeValues: { ':ws': state.lastWindowStart },

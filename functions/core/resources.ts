@@ -62,6 +62,8 @@ export const EVENTS = {
   source: 'harbinger',
   anomalyDetected: 'Log Anomaly Detected',
   anomalyPredicted: 'Log Anomaly Predicted',
+  /** An incident (grouped anomalies of one partition and kind) cleared. */
+  anomalyResolved: 'Log Anomaly Resolved',
   capacityAdjusted: 'Capacity Adjusted',
   scenarioRunCompleted: 'Scenario Run Completed',
 } as const;

@@ -5,6 +5,7 @@
  */
 import { attributesToPartial, emptyPartial, windowFeatures } from '../core/features';
 import { scoreWindow } from '../core/scoring';
+import { groupWindow, type IncidentChange } from '../core/incidents';
 import { anomalyKey, EVENTS, windowFeaturesKey } from '../core/resources';
 import type { Anomaly, Profile, WindowFeatures } from '../core/types';
 import type { WindowStore, OpenWindowRef } from '../adapters/window-store';
@@ -28,6 +29,18 @@ export interface CloserDeps {
   recentWindows?: number;
   /** At most this many missing (silent) minutes are filled per partition per tick. */
   maxGapMinutes?: number;
+  /** Quiet windows before an incident resolves (alert grouping). Default 5. */
+  quietWindows?: number;
+}
+
+/** One alert sent: an incident opened, escalated or resolved. */
+export interface SentAlert {
+  change: IncidentChange;
+  incidentId: string;
+  partition: string;
+  kind: string;
+  severity: string;
+  windowStart: number;
 }
 
 /** What one tick did. */
@@ -36,7 +49,10 @@ export interface CloseSummary {
   windowsClosed: number;
   silentWindows: number;
   windowsScored: number;
+  /** Every anomalous window (all stored in S3). */
   anomalies: Anomaly[];
+  /** The alerts actually sent: grouped per partition and kind (see core/incidents). */
+  alerts: SentAlert[];
   partitions: number;
   unscoredNoProfile: number;
 }
@@ -65,6 +81,7 @@ export async function closeWindows(now: number, deps: CloserDeps): Promise<Close
     silentWindows: 0,
     windowsScored: 0,
     anomalies: [],
+    alerts: [],
     partitions: byPartition.size,
     unscoredNoProfile: 0,
   };
@@ -124,8 +141,21 @@ async function closePartition(
       summary.windowsScored++;
       if (result.anomaly) {
         await deps.anomalies.putJson(anomalyKey(partition, windowStart, result.anomaly.id), result.anomaly);
-        await deps.alerts.publish(EVENTS.anomalyDetected, result.anomaly);
         summary.anomalies.push(result.anomaly);
+      }
+      const grouped = groupWindow(state.incidents, windowStart, result.anomaly, { quietWindows: deps.quietWindows });
+      state.incidents = grouped.incidents;
+      for (const g of grouped.alerts) {
+        if (g.change === 'resolved') await deps.alerts.publish(EVENTS.anomalyResolved, { change: g.change, incident: g.incident });
+        else await deps.alerts.publish(EVENTS.anomalyDetected, { ...g.anomaly, change: g.change, incident: g.incident });
+        summary.alerts.push({
+          change: g.change,
+          incidentId: g.incident.id,
+          partition,
+          kind: g.incident.kind,
+          severity: g.incident.severity,
+          windowStart,
+        });
       }
     } else {
       summary.unscoredNoProfile++;

@@ -61,6 +61,7 @@ export function createWindowCloserHandler(options: WindowCloserHandlerOptions = 
     metrics.addMetric('WindowsScored', MetricUnit.Count, summary.windowsScored);
     metrics.addMetric('SilentWindows', MetricUnit.Count, summary.silentWindows);
     metrics.addMetric('Anomalies', MetricUnit.Count, summary.anomalies.length);
+    metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.length);
     for (const a of summary.anomalies) {
       logger.info('anomaly', { id: a.id, partition: a.partition, kind: a.kind, severity: a.severity, probability: a.probability });
     }

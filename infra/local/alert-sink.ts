@@ -2,6 +2,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AlertPublisher } from '../../functions/adapters/alert-publisher';
 import type { Anomaly } from '../../functions/core/types';
+import type { Incident, IncidentChange } from '../../functions/core/incidents';
+import { EVENTS } from '../../functions/core/resources';
 
 /** Options for {@link LocalAlertSink}. */
 export interface LocalAlertSinkOptions {
@@ -43,15 +45,28 @@ export class LocalAlertSink implements AlertPublisher {
     };
     this.events.push(envelope);
     appendFileSync(this.options.file, JSON.stringify(envelope) + '\n');
-    if (this.options.print && detailType === 'Log Anomaly Detected') this.options.print(formatAnomaly(detail as Anomaly));
+    if (!this.options.print) return;
+    if (detailType === EVENTS.anomalyDetected) this.options.print(formatAnomaly(detail as AlertDetail));
+    else if (detailType === EVENTS.anomalyResolved) this.options.print(formatResolved((detail as { incident: Incident }).incident));
   }
 }
 
-/** One terminal line for an anomaly. */
-export function formatAnomaly(a: Anomaly): string {
+/** The detail of a "Log Anomaly Detected" event: the anomaly, and the incident it opened or escalated. */
+export type AlertDetail = Anomaly & { change?: IncidentChange; incident?: Incident };
+
+/** One terminal line for an opened or escalated incident. */
+export function formatAnomaly(a: AlertDetail): string {
   const colour = process.stdout.isTTY ? SEVERITY_COLOUR[a.severity] ?? '0' : '';
   const sev = colour ? `\x1b[${colour}m${a.severity.toUpperCase()}\x1b[0m` : a.severity.toUpperCase();
   const when = new Date(a.windowStart).toISOString().slice(11, 16);
   const top = a.rootCauseHints[0] ?? a.deviations[0]?.feature ?? '';
-  return `  ALERT ${sev} ${a.partition} ${when}Z ${a.kind} p=${a.probability.toFixed(3)}  ${top}`;
+  const change = a.change === 'escalated' ? 'ESCALATED' : 'ALERT';
+  return `  ${change} ${sev} ${a.partition} ${when}Z ${a.kind} p=${a.probability.toFixed(3)}  ${top}`;
+}
+
+/** One terminal line for a resolved incident. */
+export function formatResolved(i: Incident): string {
+  const from = new Date(i.openedAt).toISOString().slice(11, 16);
+  const to = new Date(i.lastSeenAt).toISOString().slice(11, 16);
+  return `  RESOLVED ${i.partition} ${i.kind}: ${i.windows} anomalous window${i.windows === 1 ? '' : 's'} ${from}Z..${to}Z, peak ${i.severity}`;
 }

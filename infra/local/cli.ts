@@ -153,7 +153,9 @@ function printDemoSummary(r: DemoResult, summaryFile: string): void {
     `${r.malformed ? `, ${r.malformed} malformed records quarantined` : ''}${r.lateEvents ? `, ${r.lateEvents} late events counted` : ''}` +
     `${r.recordsFailed ? `, ${r.recordsFailed} records rejected by Kinesis` : ''}`);
   console.log(`  windows: ${n(r.windowsClosed)} closed, ${n(r.windowsScored)} scored`);
-  console.log(`  alerts:  ${r.anomalies.length} (${r.incidentAlerts.length} on the incident, ${r.falseAlerts.length} elsewhere)`);
+  console.log(`  anomalous windows: ${r.anomalies.length} (${r.incidentAlerts.length} on the incident, ${r.falseAlerts.length} elsewhere)`);
+  const count = (c: string): number => r.alerts.filter((a) => a.change === c).length;
+  console.log(`  alerts sent: ${count('opened')} opened, ${count('escalated')} escalated, ${count('resolved')} resolved (one incident per partition and kind)`);
   if (r.incident) {
     const verdict = r.caught ? `CAUGHT, first alert ${r.detectionDelayMin} min after it began` : 'MISSED';
     console.log(`  injected incident ${r.incident.kind} in ${r.incident.partition}: ${verdict}`);

@@ -25,7 +25,7 @@ import { ProfileStore } from '../../functions/adapters/profile-store';
 import { rebuildProfile } from '../../functions/profile-builder/builder';
 import { createScorerHandler } from '../../functions/scorer/handler';
 import { createWindowCloserHandler } from '../../functions/window-closer/handler';
-import type { CloseSummary } from '../../functions/window-closer/closer';
+import type { CloseSummary, SentAlert } from '../../functions/window-closer/closer';
 import type { Anomaly, LogEvent } from '../../functions/core/types';
 
 const MINUTE = 60_000;
@@ -68,7 +68,10 @@ export interface DemoResult {
   lateEvents: number;
   windowsClosed: number;
   windowsScored: number;
+  /** Every anomalous window. */
   anomalies: Anomaly[];
+  /** Alerts sent: incidents opened, escalated, resolved (grouped per partition and kind). */
+  alerts: SentAlert[];
   incident: { partition: string; start: number; end: number; kind: string } | null;
   /** Anomalies in the incident's partition from its start to 5 minutes after its end. */
   incidentAlerts: Anomaly[];
@@ -206,12 +209,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     let windowsClosed = 0;
     let windowsScored = 0;
     const anomalies: Anomaly[] = [];
+    const alerts: SentAlert[] = [];
     const tick = async (time: number): Promise<void> => {
       simNow = time;
       const s = (await closer({ time: new Date(time).toISOString() }, context)) as CloseSummary;
       windowsClosed += s.windowsClosed;
       windowsScored += s.windowsScored;
       for (const a of s.anomalies) anomalies.push(a);
+      for (const a of s.alerts) alerts.push(a);
     };
     const liveBar = ui.bar('live', liveMinutes, 'min');
     for (let m = liveStart; m < liveEnd; m += MINUTE) {
@@ -223,7 +228,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       if (put.failed) print(`  ! ${put.failed} records could not be put into Kinesis at ${fmt(m)} (counted in the summary)`);
       await poller.waitUntilIdle({ timeoutMs: 60_000, idleMs: 100 });
       await tick(m + MINUTE);
-      liveBar.update((m - liveStart) / MINUTE + 1, `${fmt(m + MINUTE)} | ${eventsScored.toLocaleString('en-US')} events scored | ${anomalies.length} alerts`);
+      liveBar.update((m - liveStart) / MINUTE + 1, `${fmt(m + MINUTE)} | ${eventsScored.toLocaleString('en-US')} events scored | ${anomalies.length} anomalous windows`);
     }
     liveBar.stop();
     // Let the last windows pass their allowed lateness: the final tick's cutoff is the last live minute.
@@ -252,6 +257,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       windowsClosed,
       windowsScored,
       anomalies,
+      alerts,
       incident: label ? { partition: label.partition, start: label.start, end: label.end, kind: label.kind } : null,
       incidentAlerts,
       falseAlerts,

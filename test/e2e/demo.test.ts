@@ -27,11 +27,19 @@ describe('demo on the embedded default', () => {
     expect(r.falseAlerts).toEqual([]);
     // Every closed window of every partition was scored (8 partitions x 30 minutes).
     expect(r.windowsScored).toBe(8 * 30);
-    // The alerts reached the local sink as EventBridge-shaped events.
+    // Alerts are grouped: far fewer alerts than anomalous windows, each an incident opened,
+    // escalated or resolved, and they reached the local sink as EventBridge-shaped events.
+    expect(r.incidentAlerts.length).toBeGreaterThanOrEqual(5);
+    const opened = r.alerts.filter((a) => a.change === 'opened');
+    expect(opened.length).toBeGreaterThanOrEqual(1);
+    expect(opened.length).toBeLessThanOrEqual(4);
+    expect(r.alerts.length).toBeLessThan(r.anomalies.length);
     const lines = readFileSync(r.where.alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.length).toBe(r.anomalies.length);
+    expect(lines.length).toBe(r.alerts.length);
     expect(lines[0]['detail-type']).toBe('Log Anomaly Detected');
     expect(lines[0].detail.partition).toBe('checkout#us-east-1');
+    expect(lines[0].detail.change).toBe('opened');
+    expect(lines[0].detail.incident.id).toBe(opened[0].incidentId);
   }, 300_000);
 
   it('raises no alert on a clean stretch', async () => {
@@ -40,5 +48,6 @@ describe('demo on the embedded default', () => {
     expect(r.incident).toBeNull();
     expect(r.windowsScored).toBe(8 * 30);
     expect(r.anomalies).toEqual([]);
+    expect(r.alerts).toEqual([]);
   }, 300_000);
 });
