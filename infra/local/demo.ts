@@ -15,7 +15,6 @@ import { putPayloads } from './replay';
 import { LocalAlertSink } from './alert-sink';
 import { silentProgress, type ProgressUi } from './progress';
 import { STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
-import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentSpec } from '../../functions/core/synth/incidents';
