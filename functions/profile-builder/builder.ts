@@ -3,7 +3,9 @@
  * dataset bucket (written by the window closer, or by a history import) and the partition's template
  * catalogue. Used by the profile-builder Lambda and by the embedded runtime.
  */
+import { gunzipSync } from 'node:zlib';
 import { buildProfile } from '../core/profile';
+import { forEachLimit } from '../core/concurrency';
 import { catalogueKey, windowsPrefix } from '../core/resources';
 import type { Level, OrderedPattern, Profile, WindowFeatures } from '../core/types';
 import type { LearnedTemplate } from '../core/pipeline';
@@ -45,22 +47,16 @@ export async function loadWindows(datasets: ObjectStore, partition: string, from
     return m !== null && m[1] >= fromDate && m[1] <= toDate;
   });
   const out: WindowFeatures[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < keys.length) {
-      const key = keys[next++];
-      if (key.endsWith('.jsonl.gz')) {
-        const bytes = await datasets.getBytes(key);
-        if (!bytes) continue;
-        const { gunzipSync } = await import('node:zlib');
-        for (const line of gunzipSync(bytes).toString('utf8').split('\n')) if (line) out.push(JSON.parse(line) as WindowFeatures);
-      } else {
-        const w = await datasets.getJson<WindowFeatures>(key);
-        if (w) out.push(w);
-      }
+  await forEachLimit(keys, concurrency, async (key) => {
+    if (key.endsWith('.jsonl.gz')) {
+      const bytes = await datasets.getBytes(key);
+      if (!bytes) return;
+      for (const line of gunzipSync(bytes).toString('utf8').split('\n')) if (line) out.push(JSON.parse(line) as WindowFeatures);
+    } else {
+      const w = await datasets.getJson<WindowFeatures>(key);
+      if (w) out.push(w);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, keys.length)) }, worker));
+  });
   return out.filter((w) => w.windowStart >= from && w.windowStart < to).sort((a, b) => a.windowStart - b.windowStart);
 }
 

@@ -10,6 +10,7 @@ import { emptyPartial, partialToAttributes } from '../core/features';
 import type { Profile } from '../core/types';
 import type { WindowStore, ApplyOutcome } from '../adapters/window-store';
 import { padSequence } from '../adapters/window-store';
+import { forEachLimit } from '../core/concurrency';
 
 /** What the scorer needs from the outside world. */
 export interface ScorerDeps {
@@ -151,39 +152,33 @@ export async function aggregateStage(decoded: DecodedEvent[], deps: ScorerDeps, 
     list.push({ seq: d.seq, shardId: d.shardId, e });
   }
 
-  const jobs = [...byWindow.values()];
   const failed = new Set<string>();
-  const limit = Math.max(1, deps.writeConcurrency ?? 8);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const list = jobs[next++];
-      const first = list[0];
-      const seqs = list.map((x) => padSequence(x.seq)).sort();
-      try {
-        const outcome: ApplyOutcome = await deps.windows.applyContribution({
-          partition: first.e.partition,
-          windowStart: first.e.windowStart,
-          shardId: first.shardId,
-          minSeq: seqs[0],
-          maxSeq: seqs[seqs.length - 1],
-          eventCount: list.length,
-          build: (afterSeq) => {
-            const p = emptyPartial(first.e.partition, first.e.windowStart);
-            const bound = afterSeq === null ? null : padSequence(afterSeq);
-            for (const x of list) if (bound === null || padSequence(x.seq) > bound) addProcessed(p, x.e);
-            return partialToAttributes(p);
-          },
-        });
-        if (outcome === 'applied') summary.windowsUpdated++;
-        else if (outcome === 'duplicate') summary.duplicates++;
-        else summary.lateEvents += list.length;
-      } catch {
-        for (const x of list) failed.add(x.seq);
-      }
+  await forEachLimit([...byWindow.values()], deps.writeConcurrency ?? 8, async (list) => {
+    const first = list[0];
+    const seqs = list.map((x) => padSequence(x.seq)).sort();
+    try {
+      const outcome: ApplyOutcome = await deps.windows.applyContribution({
+        partition: first.e.partition,
+        windowStart: first.e.windowStart,
+        shardId: first.shardId,
+        minSeq: seqs[0],
+        maxSeq: seqs[seqs.length - 1],
+        eventCount: list.length,
+        build: (afterSeq) => {
+          const p = emptyPartial(first.e.partition, first.e.windowStart);
+          const bound = afterSeq === null ? null : padSequence(afterSeq);
+          for (const x of list) if (bound === null || padSequence(x.seq) > bound) addProcessed(p, x.e);
+          return partialToAttributes(p);
+        },
+      });
+      if (outcome === 'applied') summary.windowsUpdated++;
+      else if (outcome === 'duplicate') summary.duplicates++;
+      else summary.lateEvents += list.length;
+    } catch {
+      // This window's records are reported as failed; their retry is idempotent (sequence guards).
+      for (const x of list) failed.add(x.seq);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  });
   summary.failedRecords = [...failed];
   return summary;
 }

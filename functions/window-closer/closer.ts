@@ -6,6 +6,7 @@
 import { attributesToPartial, emptyPartial, windowFeatures } from '../core/features';
 import { scoreWindow } from '../core/scoring';
 import { groupWindow, type IncidentChange } from '../core/incidents';
+import { forEachLimit } from '../core/concurrency';
 import { anomalyKey, EVENTS, windowFeaturesKey } from '../core/resources';
 import type { Anomaly, Profile, WindowFeatures } from '../core/types';
 import type { WindowStore, OpenWindowRef } from '../adapters/window-store';
@@ -31,6 +32,8 @@ export interface CloserDeps {
   maxGapMinutes?: number;
   /** Quiet windows before an incident resolves (alert grouping). Default 5. */
   quietWindows?: number;
+  /** Partitions closed concurrently. Default 4. */
+  partitionConcurrency?: number;
 }
 
 /** One alert sent: an incident opened, escalated or resolved. */
@@ -85,9 +88,9 @@ export async function closeWindows(now: number, deps: CloserDeps): Promise<Close
     partitions: byPartition.size,
     unscoredNoProfile: 0,
   };
-  for (const [partition, open] of [...byPartition.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-    await closePartition(partition, open, cutoff, now, deps, summary);
-  }
+  // Partitions are independent (each has its own state item); windows within one stay in order.
+  const queue = [...byPartition.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  await forEachLimit(queue, deps.partitionConcurrency ?? 4, ([partition, open]) => closePartition(partition, open, cutoff, now, deps, summary));
   return summary;
 }
 
