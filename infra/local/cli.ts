@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runDemo, type DemoResult } from './demo';
+import { startLocalStack } from './local-stack';
 import { silentProgress, terminalProgress } from './progress';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
@@ -165,6 +166,27 @@ function printDemoSummary(r: DemoResult, summaryFile: string): void {
   console.log(`  summary:   ${summaryFile}`);
   console.log(`  time:      ${(r.timingsMs.total / 1000).toFixed(1)} s (startup ${(r.timingsMs.startup / 1000).toFixed(1)} s, history ${(r.timingsMs.history / 1000).toFixed(1)} s, live ${(r.timingsMs.live / 1000).toFixed(1)} s)`);
 }
+
+program
+  .command('emulators')
+  .description("start the local emulators with the stack's stream, table and buckets and keep them running (Ctrl-C stops); prints the environment for the AWS CLI or SDK")
+  .option('--data-dir <dir>', 'where S3 objects are kept', '.harbinger/emulators')
+  .action(async (opts) => {
+    const stack = await startLocalStack({ dataDir: resolve(opts.dataDir) });
+    const e = stack.emulators.env;
+    console.log(`Local stack ready in ${(stack.startupMs / 1000).toFixed(1)} s: stream ${stack.names.stream}, table ${stack.names.table}, buckets ${stack.names.anomalyBucket}, ${stack.names.datasetBucket}, ${stack.names.syntheticBucket}`);
+    console.log('Point the AWS CLI or SDK at it with:');
+    for (const k of ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3']) {
+      if (e[k]) console.log(`  export ${k}=${e[k]}`);
+    }
+    console.log('Press Ctrl-C to stop.');
+    await new Promise<void>((done) => {
+      process.once('SIGINT', () => done());
+      process.once('SIGTERM', () => done());
+    });
+    await stack.stop();
+    console.log('Stopped.');
+  });
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`harbinger: ${err.message}`);

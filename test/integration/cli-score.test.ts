@@ -62,3 +62,31 @@ describe('harbinger score', () => {
     expect(r.stderr).toContain('No such file or folder: /nonexistent/logs');
   }, 60_000);
 });
+
+describe('harbinger emulators', () => {
+  it('starts the local stack, prints a working environment, and stops cleanly on SIGINT', async () => {
+    const { spawn } = await import('node:child_process');
+    const { KinesisClient, ListStreamsCommand } = await import('@aws-sdk/client-kinesis');
+    const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+    const dataDir = mkdtempSync(join(tmpdir(), 'harbinger-emu-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/cli.ts', 'emulators', '--data-dir', dataDir], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    expect(out).toContain('Press Ctrl-C');
+    const endpoint = /AWS_ENDPOINT_URL_KINESIS=(\S+)/.exec(out)?.[1];
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const kinesis = new KinesisClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, requestHandler: new NodeHttpHandler() });
+    const streams = await kinesis.send(new ListStreamsCommand({}));
+    expect(streams.StreamNames).toContain('harbinger-logs');
+    kinesis.destroy();
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('Stopped.');
+  }, 120_000);
+});
