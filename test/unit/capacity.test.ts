@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../functions/core/random';
 import {
   type CapacityDecision,
   type CapacityForecast,
@@ -19,17 +20,8 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2025, 0, 6); // a fixed Monday; no wall clock anywhere in these tests
 
-/** Seeded PRNG (mulberry32), written here so the test owns its randomness. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: the project's mulberry32. */
+const prng = mulberry32;
 
 /** A forecast for [T0, T0 + 90 min] with the given upper bytes/s (records negligible unless given). */
 function fc(bytesUpper: number, opts: Partial<CapacityForecast> = {}): CapacityForecast {
