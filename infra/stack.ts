@@ -11,6 +11,7 @@ import { handlerEnvironment } from './constructs/harbinger-function';
 import { LogStream } from './constructs/log-stream';
 import { LogSubscription } from './constructs/log-subscription';
 import { ProfileBuilder } from './constructs/profile-builder';
+import { Retraining } from './constructs/retraining';
 import { ScorerFunction } from './constructs/scorer-function';
 import { StateTable } from './constructs/state-table';
 import { WindowCloser } from './constructs/window-closer';
@@ -24,6 +25,12 @@ export const CONTEXT_KEYS = {
   partitionRules: 'harbinger:partitionRules',
   shardCount: 'harbinger:shardCount',
   parallelizationFactor: 'harbinger:parallelizationFactor',
+  /** SageMaker training instance type of the retraining job. */
+  trainingInstanceType: 'harbinger:trainingInstanceType',
+  /** Memory of the serverless model endpoint, MB. */
+  serverlessMemoryMb: 'harbinger:serverlessMemoryMb',
+  /** Maximum concurrency of the serverless model endpoint. */
+  serverlessMaxConcurrency: 'harbinger:serverlessMaxConcurrency',
   /** `false` turns the cdk-nag AwsSolutions checks off in infra/app.ts. */
   nag: 'harbinger:nag',
 } as const;
@@ -70,6 +77,28 @@ export interface HarbingerStackProps extends StackProps {
    * @default daily at 03:15 UTC
    */
   readonly profileBuilderSchedule?: scheduler.ScheduleExpression;
+  /**
+   * When the VAE retraining state machine starts (EventBridge Scheduler expression).
+   * @default daily at 04:15 UTC
+   */
+  readonly retrainingSchedule?: scheduler.ScheduleExpression;
+  /**
+   * SageMaker instance type of the retraining job.
+   * @default 'ml.m5.large'
+   */
+  readonly trainingInstanceType?: string;
+  /**
+   * Memory of the serverless SageMaker endpoint serving the model, MB (1024..6144, steps of 1024).
+   * @default 3072
+   */
+  readonly serverlessMemoryMb?: number;
+  /**
+   * Maximum concurrent invocations of the serverless SageMaker endpoint (1..200).
+   * @default 5
+   */
+  readonly serverlessMaxConcurrency?: number;
+  /** InvokeEndpoint timeout of the window closer, ms (`HARBINGER_MODEL_TIMEOUT_MS`). @default - the handler's default */
+  readonly modelTimeoutMs?: number;
   /** Refuse DeleteTable on the state table. @default true */
   readonly tableDeletionProtection?: boolean;
   /** Removal policy of the state table. @default RemovalPolicy.RETAIN */
@@ -86,9 +115,10 @@ const PREFIX_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
 
 /**
  * Harbinger on AWS: CloudWatch Logs subscriptions -> Kinesis -> scorer Lambda -> DynamoDB partial
- * window aggregates; every minute the window closer scores closed windows and writes anomalies to S3
- * and alerts to EventBridge; every day the profile builder rebuilds baseline profiles from the window
- * features.
+ * window aggregates; every minute the window closer scores closed windows (statistical detectors and
+ * the VAE endpoint) and writes anomalies to S3 and alerts to EventBridge; every day the profile
+ * builder rebuilds baseline profiles from the window features, and the retraining state machine
+ * trains a VAE on SageMaker and promotes it to the endpoint when it beats the champion.
  *
  * Every name, environment variable, key and event source comes from functions/core/resources.ts.
  */
@@ -107,12 +137,14 @@ export class HarbingerStack extends Stack {
   public readonly windowCloser: WindowCloser;
   /** Profile builder function and its daily schedule. */
   public readonly profileBuilder: ProfileBuilder;
+  /** VAE retraining (state machine, step functions, SageMaker role, model image) and serving. */
+  public readonly retraining: Retraining;
   /** Log group subscriptions, when log groups were given. */
   public readonly logSubscription?: LogSubscription;
 
   constructor(scope: Construct, id: string, props: HarbingerStackProps = {}) {
     super(scope, id, {
-      description: 'Harbinger: predictive log anomaly detection (Kinesis, Lambda, DynamoDB, S3, EventBridge)',
+      description: 'Harbinger: predictive log anomaly detection (Kinesis, Lambda, DynamoDB, S3, EventBridge, Step Functions, SageMaker)',
       ...props,
     });
     const prefix = props.prefix ?? 'harbinger';
@@ -157,12 +189,31 @@ export class HarbingerStack extends Stack {
       reservedConcurrentExecutions: props.scorerReservedConcurrency,
       logRetention: props.logRetention,
     });
+    this.retraining = new Retraining(this, 'Retraining', {
+      prefix,
+      table: this.stateTable.table,
+      modelBucket: this.buckets.modelBucket,
+      datasetBucket: this.buckets.datasetBucket,
+      anomalyBucket: this.buckets.anomalyBucket,
+      environment,
+      schedule: props.retrainingSchedule,
+      trainingInstanceType: props.trainingInstanceType,
+      serverlessMemoryMb: props.serverlessMemoryMb,
+      serverlessMaxConcurrency: props.serverlessMaxConcurrency,
+      logRetention: props.logRetention,
+    });
     this.windowCloser = new WindowCloser(this, 'WindowCloser', {
       table: this.stateTable.table,
       anomalyBucket: this.buckets.anomalyBucket,
       datasetBucket: this.buckets.datasetBucket,
       eventBus: this.alertBus.bus,
       environment,
+      model: {
+        endpointName: this.retraining.endpointName,
+        endpointArn: this.retraining.endpointArn,
+        bucket: this.buckets.modelBucket,
+        timeoutMs: props.modelTimeoutMs,
+      },
       reservedConcurrentExecutions: closerReservedConcurrency,
       logRetention: props.logRetention,
     });
@@ -196,6 +247,9 @@ export class HarbingerStack extends Stack {
     output('ScorerFunctionName', this.scorer.function.functionName, 'Scorer Lambda function');
     output('WindowCloserFunctionName', this.windowCloser.function.functionName, 'Window closer Lambda function');
     output('ProfileBuilderFunctionName', this.profileBuilder.function.functionName, 'Profile builder Lambda function (daily; invoke with {"partition": "..."} to rebuild one)');
+    output('ModelBucketName', this.buckets.modelBucket.bucketName, 'S3 bucket of retraining data sets, model artifacts and proactive thresholds');
+    output('RetrainingStateMachineArn', this.retraining.stateMachine.stateMachineArn, 'Step Functions state machine retraining the VAE (start with {} or {"days": 14})');
+    output('ModelEndpointName', this.retraining.endpointName, 'SageMaker endpoint serving the champion VAE (created by the first promotion)');
     output('ScorerFailureQueueUrl', this.scorer.failureQueue.queueUrl, 'SQS queue of batches the scorer gave up on');
   }
 }
@@ -219,7 +273,14 @@ export function harbingerPropsFromContext(node: Node): HarbingerStackProps {
     partitionRules: rules === undefined || rules === '' ? undefined : typeof rules === 'string' ? rules : JSON.stringify(rules),
     shardCount: optionalInt(get(CONTEXT_KEYS.shardCount), CONTEXT_KEYS.shardCount),
     parallelizationFactor: optionalInt(get(CONTEXT_KEYS.parallelizationFactor), CONTEXT_KEYS.parallelizationFactor),
+    trainingInstanceType: optionalString(get(CONTEXT_KEYS.trainingInstanceType)),
+    serverlessMemoryMb: optionalInt(get(CONTEXT_KEYS.serverlessMemoryMb), CONTEXT_KEYS.serverlessMemoryMb),
+    serverlessMaxConcurrency: optionalInt(get(CONTEXT_KEYS.serverlessMaxConcurrency), CONTEXT_KEYS.serverlessMaxConcurrency),
   };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function optionalInt(value: unknown, key: string): number | undefined {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 
 /**
  * AWS SDK v3 clients shared by the handlers. Endpoints come from the SDK's standard
@@ -13,6 +14,8 @@ export interface AwsClients {
   dynamodb: DynamoDBDocumentClient;
   s3: S3Client;
   eventbridge: EventBridgeClient;
+  /** InvokeEndpoint on the model endpoint (locally: AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, the model server). */
+  sagemakerRuntime: SageMakerRuntimeClient;
 }
 
 let cached: AwsClients | undefined;
@@ -31,6 +34,7 @@ export function awsClients(): AwsClients {
         : {},
     ),
     eventbridge: new EventBridgeClient({}),
+    sagemakerRuntime: new SageMakerRuntimeClient({}),
   };
   return cached;
 }

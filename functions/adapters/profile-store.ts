@@ -16,6 +16,14 @@ export interface ProfileStoreOptions {
 
 const REGISTRY = { pk: 'REGISTRY', sk: 'PARTITIONS' } as const;
 
+/** A sensitivity that cannot be set (out of range, or no profile to set it on). */
+export class SensitivityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SensitivityError';
+  }
+}
+
 /**
  * Versioned baseline profiles in DynamoDB: one item per version plus a CURRENT pointer per
  * partition that flips atomically (conditional on the version only going up), so scorers pick up a
@@ -109,6 +117,33 @@ export class ProfileStore {
     );
     this.cache.delete(profile.partition);
     return flipped;
+  }
+
+  /**
+   * Sets a partition's alert level (P(anomalous) needed to raise; also the two-sided level of the
+   * bands read from the proactive thresholds) on its CURRENT pointer. Takes effect at the next
+   * profile load (cache TTL), with no retraining and no new profile version.
+   * @throws SensitivityError when the level is outside [0.5, 0.9999] or the partition has no profile
+   */
+  async setSensitivity(partition: string, level: number): Promise<void> {
+    if (!Number.isFinite(level) || level < 0.5 || level > 0.9999) {
+      throw new SensitivityError(`Sensitivity ${level} is out of range: use a probability in [0.5, 0.9999] (default 0.95; higher = fewer, surer alerts).`);
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(KEYS.profilePk(partition), KEYS.currentSk),
+          UpdateExpression: 'SET sensitivity = :s',
+          ConditionExpression: 'attribute_exists(version)',
+          ExpressionAttributeValues: { ':s': level },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalFailure(err)) throw new SensitivityError(`Partition "${partition}" has no published profile: build one first (profile builder or retraining).`);
+      throw err;
+    }
+    this.cache.delete(partition);
   }
 
   /** The version CURRENT points at, or 0. */

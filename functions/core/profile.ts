@@ -247,7 +247,7 @@ export const profileSchema = z.object({
       support: z.number().min(0).max(1),
     }),
   ),
-  model: z.object({ version: z.string(), endpoint: z.string().optional() }).optional(),
+  model: z.object({ version: z.string().min(1), endpoint: z.string().optional(), thresholdsKey: z.string().optional() }).optional(),
 });
 
 /**

@@ -10,7 +10,13 @@ export interface ResourceNames {
   anomalyBucket: string;
   syntheticBucket: string;
   datasetBucket: string;
+  /** Training data sets, SageMaker model artifacts and proactive thresholds. */
+  modelBucket: string;
   eventBus: string;
+  /** Step Functions retraining state machine. */
+  retrainingStateMachine: string;
+  /** SageMaker endpoint serving the current champion model. */
+  modelEndpoint: string;
 }
 
 /**
@@ -26,7 +32,10 @@ export function resourceNames(prefix = 'harbinger', suffix?: string): ResourceNa
     anomalyBucket: bucket('anomalies'),
     syntheticBucket: bucket('synthetic'),
     datasetBucket: bucket('datasets'),
+    modelBucket: bucket('models'),
     eventBus: `${prefix}-bus`,
+    retrainingStateMachine: `${prefix}-retraining`,
+    modelEndpoint: `${prefix}-vae`,
   };
 }
 
@@ -40,6 +49,11 @@ export const ENV = {
   defaultRegion: 'HARBINGER_DEFAULT_REGION',
   allowedLatenessSec: 'HARBINGER_ALLOWED_LATENESS_SEC',
   profileCacheTtlSec: 'HARBINGER_PROFILE_CACHE_TTL_SEC',
+  modelBucket: 'HARBINGER_MODEL_BUCKET',
+  /** SageMaker endpoint name the closer invokes; unset = statistical detectors only. */
+  modelEndpoint: 'HARBINGER_MODEL_ENDPOINT',
+  /** InvokeEndpoint timeout, ms (default 3000). */
+  modelTimeoutMs: 'HARBINGER_MODEL_TIMEOUT_MS',
 } as const;
 
 /** DynamoDB single-table key layout (pk/sk strings). */
@@ -117,4 +131,14 @@ export function windowsPrefix(partition: string): string {
 /** S3 key of a partition's learned template catalogue and ordered patterns (history imports). */
 export function catalogueKey(partition: string): string {
   return `catalogue/partition=${encodeURIComponent(partition)}/catalogue.json`;
+}
+
+/** S3 prefix of one retraining run's data set (channels `train/` and `holdout/`). */
+export function trainingPrefix(jobName: string): string {
+  return `training/${jobName}/`;
+}
+
+/** S3 key of a partition's proactive thresholds computed by one model version. */
+export function thresholdsKey(partition: string, modelVersion: string): string {
+  return `thresholds/partition=${encodeURIComponent(partition)}/${modelVersion}.json`;
 }

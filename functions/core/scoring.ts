@@ -20,7 +20,17 @@ export interface ScoringOptions extends CombineOptions {
   enabled?: readonly DetectorName[];
   /** Model version to report (default 'statistical-v1'). */
   modelVersion?: string;
+  /**
+   * Results computed outside this function (e.g. the VAE's, see core/model-detector), combined
+   * with the detectors' results as if they were one more detector.
+   */
+  extraResults?: readonly DetectorResult[];
+  /** How the window was scored, recorded on the anomaly (omitted when not given). */
+  scoring?: AnomalyScoring;
 }
+
+/** How an anomaly was scored: by the model, or statistically (and why, when the model failed). */
+export type AnomalyScoring = NonNullable<Anomaly['scoring']>;
 
 /** Outcome of {@link scoreWindow}. */
 export interface ScoreResult {
@@ -32,7 +42,7 @@ export interface ScoreResult {
 }
 
 /**
- * Runs all (enabled) detectors on a window. An anomaly is raised when the combined probability
+ * Runs all (enabled) detectors on a window, plus any `extraResults`. An anomaly is raised when the combined probability
  * (see combineScores) reaches the sensitivity; its kind is the strongest detector's kind.
  * The rolling state is updated from the window whether or not it was anomalous (clipped).
  */
@@ -45,18 +55,20 @@ export function scoreWindow(features: WindowFeatures, ctx: DetectorContext, opti
     const r = detector(features, ctx, opts[name]);
     if (r) results.push(r);
   }
+  if (options.extraResults) results.push(...options.extraResults);
   const probability = combineScores(
     results.map((r) => r.score),
     options,
   );
   const sensitivity = options.sensitivity ?? ctx.profile.sensitivity ?? DEFAULT_SENSITIVITY;
-  const anomaly =
+  const built =
     results.length > 0 && probability >= sensitivity
       ? buildAnomaly(features, ctx.profile, results, probability, {
           detectedAt: options.now ?? Date.now(),
           modelVersion: options.modelVersion,
         })
       : null;
+  const anomaly = built && options.scoring ? { ...built, scoring: { ...options.scoring } } : built;
   const rolling = enabled.includes('rollingStats') ? updateRollingState(ctx.rolling, features, opts.rollingStats) : { ...ctx.rolling };
   return { results, anomaly, rolling };
 }

@@ -165,6 +165,16 @@ export interface OrderedPattern {
 
 export const PROFILE_SCHEMA_VERSION = 1;
 
+/** A profile's reference to the model that scores it. */
+export interface ProfileModel {
+  /** Model version (the training job's name). */
+  version: string;
+  /** SageMaker endpoint name serving it. */
+  endpoint?: string;
+  /** S3 key (model bucket) of the partition's proactive thresholds (model-contract PartitionThresholds). */
+  thresholdsKey?: string;
+}
+
 /** Baseline profile of one partition. JSON-serialisable, kept under 400 KB (DynamoDB item limit). */
 export interface Profile {
   schemaVersion: typeof PROFILE_SCHEMA_VERSION;
@@ -183,8 +193,11 @@ export interface Profile {
   seasonal: Record<FeatureName, Array<RobustStat | null>>;
   templates: ProfileTemplate[];
   patterns: OrderedPattern[];
-  /** Optional model reference (filled once the VAE lands). */
-  model?: { version: string; endpoint?: string };
+  /**
+   * The generative model (VAE) that scores this partition, set by the retraining job's publish
+   * step. Absent: the statistical detectors alone.
+   */
+  model?: ProfileModel;
 }
 
 /** One feature's deviation from what the profile expected. */
@@ -240,7 +253,14 @@ export interface Anomaly {
   /** Detectors that fired, with their scores. */
   detectors: Array<{ name: string; score: number }>;
   profileVersion: number;
+  /** Version of the model that scored the window ('statistical-v1' when the detectors alone did). */
   modelVersion: string;
   /** Epoch ms when the closer produced it. */
   detectedAt: number;
+  /**
+   * How the window was scored: by the model ('model'), by the statistical detectors because the
+   * partition has no model ('statistical'), or by them because the model could not be used
+   * ('statistical-fallback', with the reason: endpoint error, timeout, malformed body, circuit open).
+   */
+  scoring?: { mode: 'model' | 'statistical-fallback' | 'statistical'; reason?: string };
 }

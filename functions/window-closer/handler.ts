@@ -14,6 +14,7 @@ import { ProfileStore } from '../adapters/profile-store';
 import { DetectorStateStore } from '../adapters/detector-state-store';
 import { ObjectStore } from '../adapters/object-store';
 import { EventBridgeAlertPublisher } from '../adapters/alert-publisher';
+import { createThresholdsReader, modelTimeoutFromEnv, SageMakerModelClient } from '../adapters/model-client';
 import { ENV } from '../core/resources';
 import { closeWindows, type CloseSummary, type CloserDeps } from './closer';
 
@@ -30,12 +31,30 @@ export interface WindowCloserHandlerOptions {
   now?: () => number;
 }
 
+/**
+ * The model dependencies from the environment: the SageMaker client when HARBINGER_MODEL_ENDPOINT
+ * is set (that endpoint is preferred over a profile's `model.endpoint`), and the thresholds reader
+ * when HARBINGER_MODEL_BUCKET is set.
+ */
+export function defaultModelDeps(): Pick<CloserDeps, 'model' | 'thresholdsOf' | 'modelTimeoutMs'> {
+  const endpointName = process.env[ENV.modelEndpoint];
+  const bucket = process.env[ENV.modelBucket];
+  const timeoutMs = modelTimeoutFromEnv();
+  const clients = awsClients();
+  return {
+    model: endpointName ? new SageMakerModelClient({ client: clients.sagemakerRuntime, endpointName, timeoutMs }) : undefined,
+    thresholdsOf: bucket ? createThresholdsReader({ store: new ObjectStore({ client: clients.s3, bucket }) }) : undefined,
+    modelTimeoutMs: timeoutMs,
+  };
+}
+
 /** Builds the default dependencies from the environment. */
 export function defaultCloserDeps(): CloserDeps {
   const clients = awsClients();
   const table = requireEnv(ENV.table);
   const profiles = new ProfileStore({ client: clients.dynamodb, table, cacheTtlMs: 60_000 });
   return {
+    ...defaultModelDeps(),
     windows: new WindowStore({ client: clients.dynamodb, table }),
     states: new DetectorStateStore({ client: clients.dynamodb, table }),
     profileOf: (p) => profiles.getCurrent(p),
@@ -62,6 +81,11 @@ export function createWindowCloserHandler(options: WindowCloserHandlerOptions = 
     metrics.addMetric('SilentWindows', MetricUnit.Count, summary.silentWindows);
     metrics.addMetric('Anomalies', MetricUnit.Count, summary.anomalies.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.length);
+    metrics.addMetric('ModelScoredWindows', MetricUnit.Count, summary.modelScored);
+    metrics.addMetric('ModelFallbackWindows', MetricUnit.Count, summary.modelFallbacks);
+    if (summary.modelFallbacks > 0) {
+      logger.warn('model fallback: windows scored by the statistical detectors only', { windows: summary.modelFallbacks, reasons: summary.modelFallbackReasons });
+    }
     for (const a of summary.anomalies) {
       logger.info('anomaly', { id: a.id, partition: a.partition, kind: a.kind, severity: a.severity, probability: a.probability });
     }

@@ -23,6 +23,11 @@ export interface BucketsProps {
    */
   readonly syntheticExpirationDays?: number;
   /**
+   * Days after which retraining data sets (`training/` in the model bucket) expire.
+   * @default 30
+   */
+  readonly trainingDataExpirationDays?: number;
+  /**
    * Days after which non-current versions (all buckets) expire.
    * @default 30
    */
@@ -35,8 +40,8 @@ export interface BucketsProps {
 }
 
 /**
- * The three data buckets (anomalies, synthetic scenario logs, training datasets) and the bucket that
- * receives their server access logs.
+ * The four data buckets (anomalies, synthetic scenario logs, training datasets, models) and the bucket
+ * that receives their server access logs.
  *
  * Every bucket blocks public access, refuses non-TLS requests, is encrypted with S3-managed keys and
  * has lifecycle rules. The data buckets are versioned. Access logging is granted with a bucket policy
@@ -49,7 +54,12 @@ export class Buckets extends Construct {
   public readonly syntheticBucket: s3.Bucket;
   /** Closed-window features: training data and forecasts. */
   public readonly datasetBucket: s3.Bucket;
-  /** Server access logs of the three data buckets. */
+  /**
+   * Models: retraining data sets (`training/`, expire), SageMaker model artifacts (`artifacts/`) and
+   * proactive thresholds (`thresholds/`).
+   */
+  public readonly modelBucket: s3.Bucket;
+  /** Server access logs of the four data buckets. */
   public readonly accessLogsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: BucketsProps) {
@@ -116,6 +126,19 @@ export class Buckets extends Construct {
     this.datasetBucket = dataBucket('Datasets', names.datasetBucket, [
       {
         id: 'datasets-noncurrent-expiry',
+        noncurrentVersionExpiration: noncurrent,
+        abortIncompleteMultipartUploadAfter: abortUploads,
+      },
+    ]);
+    this.modelBucket = dataBucket('Models', names.modelBucket, [
+      {
+        // trainingPrefix() in functions/core/resources.ts: one data set per retraining run.
+        id: 'training-data-expiry',
+        prefix: 'training/',
+        expiration: Duration.days(props.trainingDataExpirationDays ?? 30),
+      },
+      {
+        id: 'models-noncurrent-expiry',
         noncurrentVersionExpiration: noncurrent,
         abortIncompleteMultipartUploadAfter: abortUploads,
       },

@@ -8,8 +8,27 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { ENV } from '../../functions/core/resources';
 import { HarbingerFunction } from './harbinger-function';
 import { acknowledgeNag, wildcardResourceAcks } from './nag';
+
+/** S3 prefix of the proactive thresholds the closer reads from the model bucket (`thresholdsKey`). */
+export const CLOSER_THRESHOLDS_PREFIX = 'thresholds/';
+
+/** The VAE model the window closer consults (see {@link WindowCloserProps.model}). */
+export interface WindowCloserModelProps {
+  /** SageMaker endpoint name, set as `HARBINGER_MODEL_ENDPOINT`. */
+  readonly endpointName: string;
+  /** ARN of that endpoint (`sagemaker:InvokeEndpoint`). */
+  readonly endpointArn: string;
+  /** Model bucket, set as `HARBINGER_MODEL_BUCKET`; the closer reads only `thresholds/`. */
+  readonly bucket: s3.IBucket;
+  /**
+   * InvokeEndpoint timeout, ms (`HARBINGER_MODEL_TIMEOUT_MS`).
+   * @default - the handler's default
+   */
+  readonly timeoutMs?: number;
+}
 
 /** Properties of {@link WindowCloser}. */
 export interface WindowCloserProps {
@@ -23,6 +42,11 @@ export interface WindowCloserProps {
   readonly eventBus: events.IEventBus;
   /** Environment variables, from `handlerEnvironment`. */
   readonly environment: Record<string, string>;
+  /**
+   * The VAE model: endpoint to score windows with and bucket of proactive thresholds.
+   * @default - none: the closer runs the statistical detectors only
+   */
+  readonly model?: WindowCloserModelProps;
   /**
    * How often the closer runs.
    * @default Duration.minutes(1)
@@ -62,7 +86,7 @@ export class WindowCloser extends Construct {
       entry: 'functions/window-closer/handler.ts',
       description: 'Harbinger window closer: closes windows, scores them, writes anomalies, alerts and features',
       serviceName: 'harbinger-window-closer',
-      environment: props.environment,
+      environment: { ...props.environment, ...modelEnvironment(props.model) },
       memorySize: props.memorySize,
       timeout: props.timeout ?? Duration.seconds(55),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -95,6 +119,24 @@ export class WindowCloser extends Construct {
       bucket.grantPut(this.function);
     }
     props.eventBus.grantPutEventsTo(this.function);
+    if (props.model) {
+      const { bucket, endpointArn } = props.model;
+      this.handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'InvokeModel', actions: ['sagemaker:InvokeEndpoint'], resources: [endpointArn] }),
+      );
+      // Read only, thresholds/ only. ListBucket (no prefix condition) makes a missing thresholds
+      // object answer NoSuchKey rather than AccessDenied, as for the profile builder.
+      this.handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ListModelBucket', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+      );
+      this.handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadThresholds',
+          actions: ['s3:GetObject'],
+          resources: [bucket.arnForObjects(`${CLOSER_THRESHOLDS_PREFIX}*`)],
+        }),
+      );
+    }
 
     acknowledgeNag(
       schedulerRole,
@@ -132,6 +174,24 @@ export class WindowCloser extends Construct {
         id: 'AwsSolutions-IAM5[Action::s3:List*]',
         reason: 'Part of grantRead on the anomaly and dataset buckets: listing window features by partition/date prefix; limited to those two buckets.',
       },
+      ...(props.model
+        ? wildcardResourceAcks(
+            [props.model.bucket],
+            `/${CLOSER_THRESHOLDS_PREFIX}*`,
+            (p) => `The window closer reads each partition's proactive thresholds at thresholds/partition=<partition>/<model version>.json in ${p}; versions are published at run time, so only the thresholds/ prefix can be named. Read only (s3:GetObject).`,
+          )
+        : []),
     );
   }
+}
+
+/** The model variables of the closer's environment (none without a model). */
+function modelEnvironment(model: WindowCloserModelProps | undefined): Record<string, string> {
+  if (!model) return {};
+  const env: Record<string, string> = {
+    [ENV.modelEndpoint]: model.endpointName,
+    [ENV.modelBucket]: model.bucket.bucketName,
+  };
+  if (model.timeoutMs !== undefined) env[ENV.modelTimeoutMs] = String(model.timeoutMs);
+  return env;
 }

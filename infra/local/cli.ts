@@ -11,6 +11,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runDemo, type DemoResult } from './demo';
 import { startLocalStack } from './local-stack';
+import { ensureBaselineProfiles, latestWindowDayEnd, runLocalRetraining } from './retraining';
 import { silentProgress, terminalProgress } from './progress';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
@@ -42,6 +43,8 @@ program
   .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'), 7)
   .option('--no-incident', 'stream a clean hour (expect no alerts)')
   .option('--scale <x>', 'traffic multiplier', (v) => Number(v), 1)
+  .option('--no-model', 'skip training the VAE: statistical detectors only (faster)')
+  .option('--epochs <n>', 'VAE training epochs (hyperparameter)', int('--epochs'))
   .option('--data-dir <dir>', 'where emulator data, alerts.jsonl and summary.json go', '.harbinger/demo')
   .option('--json', 'print the summary as JSON only')
   .action(async (opts) => {
@@ -53,6 +56,8 @@ program
       incident: opts.incident,
       scale: opts.scale,
       dataDir: opts.dataDir,
+      model: opts.model,
+      hyperParameters: opts.epochs !== undefined ? { epochs: opts.epochs } : undefined,
       ui,
     });
     const summaryFile = resolve(opts.dataDir, 'summary.json');
@@ -153,7 +158,16 @@ function printDemoSummary(r: DemoResult, summaryFile: string): void {
   console.log(`  live:    ${n(r.liveEvents)} events in ${n(r.recordsPut)} Kinesis records; ${n(r.eventsScored)} events scored` +
     `${r.malformed ? `, ${r.malformed} malformed records quarantined` : ''}${r.lateEvents ? `, ${r.lateEvents} late events counted` : ''}` +
     `${r.recordsFailed ? `, ${r.recordsFailed} records rejected by Kinesis` : ''}`);
-  console.log(`  windows: ${n(r.windowsClosed)} closed, ${n(r.windowsScored)} scored`);
+  if (r.model) {
+    const m = r.model;
+    const how = m.version ? `VAE ${m.version} (${m.decision?.promote ? 'promoted' : 'champion kept'})` : `no model (${m.error ?? m.decision?.reason ?? m.status})`;
+    console.log(`  model:   ${how}, state machine ${m.status} through ${m.states.length} states in ${(m.ms / 1000).toFixed(1)} s`);
+    if (m.holdout) {
+      console.log(`           holdout with injected anomalies: average precision ${m.holdout.averagePrecision.toFixed(3)}, recall ${(m.holdout.recall * 100).toFixed(0)}% at 0.95, false positives ${(m.holdout.falsePositiveRate * 100).toFixed(2)}%`);
+    }
+  }
+  console.log(`  windows: ${n(r.windowsClosed)} closed, ${n(r.windowsScored)} scored` +
+    (r.model ? ` (${n(r.model.windowsScored)} by the VAE${r.model.fallbacks ? `, ${n(r.model.fallbacks)} fell back to the statistical detectors` : ''})` : ''));
   console.log(`  anomalous windows: ${r.anomalies.length} (${r.incidentAlerts.length} on the incident, ${r.falseAlerts.length} elsewhere)`);
   const count = (c: string): number => r.alerts.filter((a) => a.change === c).length;
   console.log(`  alerts sent: ${count('opened')} opened, ${count('escalated')} escalated, ${count('resolved')} resolved (one incident per partition and kind)`);
@@ -164,7 +178,7 @@ function printDemoSummary(r: DemoResult, summaryFile: string): void {
   console.log(`  anomalies: s3://${r.where.anomalyBucket}/anomalies/ (local emulator, data under ${r.where.dataDir})`);
   console.log(`  alerts:    ${r.where.alertsFile}`);
   console.log(`  summary:   ${summaryFile}`);
-  console.log(`  time:      ${(r.timingsMs.total / 1000).toFixed(1)} s (startup ${(r.timingsMs.startup / 1000).toFixed(1)} s, history ${(r.timingsMs.history / 1000).toFixed(1)} s, live ${(r.timingsMs.live / 1000).toFixed(1)} s)`);
+  console.log(`  time:      ${(r.timingsMs.total / 1000).toFixed(1)} s (startup ${(r.timingsMs.startup / 1000).toFixed(1)} s, history ${(r.timingsMs.history / 1000).toFixed(1)} s, model ${(r.timingsMs.model / 1000).toFixed(1)} s, live ${(r.timingsMs.live / 1000).toFixed(1)} s)`);
 }
 
 program
@@ -186,6 +200,49 @@ program
     });
     await stack.stop();
     console.log('Stopped.');
+  });
+
+program
+  .command('retrain')
+  .description('run the VAE retraining state machine locally (the definition the stack deploys): prepare the data set from stored window features, train in a child process, champion/challenger, serve the model, publish profiles')
+  .option('--days <n>', 'days of window features to learn from', int('--days'), 14)
+  .option('--epochs <n>', 'training epochs (hyperparameter; 0 trains nothing, for a deliberately poor challenger)', int('--epochs'))
+  .option('--now <time>', 'reference time, ISO (default: the end of the newest day with stored windows)')
+  .option('--data-dir <dir>', 'where emulator data is kept (run `harbinger demo` first to fill it)', '.harbinger/demo')
+  .option('--json', 'print the result as JSON only')
+  .action(async (opts) => {
+    const say = (line: string): void => {
+      if (!opts.json) console.log(line);
+    };
+    const stack = await startLocalStack({ dataDir: resolve(opts.dataDir, 'emulators'), env: { POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+    try {
+      const now = opts.now ? Date.parse(opts.now) : ((await latestWindowDayEnd(stack)) ?? Date.now());
+      if (!Number.isFinite(now)) throw new InvalidArgumentError(`--now must be an ISO time, got "${opts.now}"`);
+      say(`Local stack ready in ${(stack.startupMs / 1000).toFixed(1)} s (data under ${resolve(opts.dataDir)}); retraining with ${opts.days} days up to ${iso(now)}`);
+      const built = await ensureBaselineProfiles(stack, now, opts.days);
+      if (built.length) say(`  baseline profiles built first (publish adds the model to them): ${built.join(', ')}`);
+      const t0 = Date.now();
+      const result = await runLocalRetraining(stack, {
+        input: { days: opts.days, now, ...(opts.epochs !== undefined ? { hyperParameters: { epochs: opts.epochs } } : {}) },
+        workDir: resolve(opts.dataDir, 'retraining'),
+        onState: (e) => {
+          if (e.type === 'StateEntered') say(`  ${(((e.at - t0) / 1000).toFixed(1) + ' s').padStart(8)}  ${e.state}`);
+        },
+        log: (line) => say(`            ${line}`),
+      });
+      if (opts.json) console.log(JSON.stringify(result, null, 2));
+      else {
+        console.log('\nRetraining');
+        console.log(`  status:   ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`);
+        console.log(`  job:      ${result.jobName ?? '(none)'}`);
+        if (result.decision) console.log(`  decision: ${result.decision.promote ? 'PROMOTED' : 'CHAMPION KEPT'}: ${result.decision.reason}`);
+        console.log(`  serving:  ${result.modelVersion ?? '(no model)'}`);
+        if (result.error) console.log(`  error:    ${result.error.error}: ${result.error.cause}`);
+      }
+      process.exitCode = result.status === 'SUCCEEDED' ? 0 : 1;
+    } finally {
+      await stack.stop();
+    }
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

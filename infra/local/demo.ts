@@ -18,7 +18,9 @@ import { STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/c
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentSpec } from '../../functions/core/synth/incidents';
-import { awsClients } from '../../functions/adapters/clients';
+import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
+import { runLocalRetraining, type LocalRetrainingResult } from './retraining';
+import { LocalModelHost } from './model-server';
 import { ObjectStore } from '../../functions/adapters/object-store';
 import { ProfileStore } from '../../functions/adapters/profile-store';
 import { rebuildProfile } from '../../functions/profile-builder/builder';
@@ -50,6 +52,31 @@ export interface DemoOptions {
   ui?: ProgressUi;
   /** Start of the live stretch, epoch ms (minute-aligned). Default Monday 2026-11-16 15:00 UTC. */
   liveStart?: number;
+  /**
+   * Train the VAE through the local retraining state machine and score the live stretch with it
+   * (default true). False: statistical detectors only.
+   */
+  model?: boolean;
+  /** Hyperparameter overrides for the training job (strings or numbers, e.g. `{ epochs: 4 }`). */
+  hyperParameters?: Record<string, string | number>;
+}
+
+/** What the model phase did. */
+export interface DemoModel {
+  /** Outcome of the retraining state machine. */
+  status: LocalRetrainingResult['status'];
+  /** States entered, in order. */
+  states: string[];
+  /** Model version serving the live stretch, or null (statistical only). */
+  version: string | null;
+  decision: LocalRetrainingResult['decision'];
+  /** Challenger metrics on the labelled holdout. */
+  holdout: { averagePrecision: number; falsePositiveRate: number; recall: number } | null;
+  error: string | null;
+  /** Live windows the model scored, and those that fell back to the statistical detectors. */
+  windowsScored: number;
+  fallbacks: number;
+  ms: number;
 }
 
 /** What the demo did and found. */
@@ -79,8 +106,10 @@ export interface DemoResult {
   caught: boolean;
   /** Simulated minutes from incident start to its first alert. */
   detectionDelayMin: number | null;
+  /** The VAE phase (null with `model: false`). */
+  model: DemoModel | null;
   where: { anomalyBucket: string; datasetBucket: string; table: string; alertsFile: string; dataDir: string };
-  timingsMs: { startup: number; history: number; live: number; total: number };
+  timingsMs: { startup: number; history: number; model: number; live: number; total: number };
 }
 
 /** The default incident: connection-pool exhaustion in checkout (us-east-1), errors and latency, 10 minutes. */
@@ -118,6 +147,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const stack = await startLocalStack({ dataDir: join(dataDir, 'emulators'), env: { POWERTOOLS_LOG_LEVEL: 'ERROR' } });
   const { clients, names } = stack;
   let poller: KinesisPoller | undefined;
+  let modelHost: LocalModelHost | undefined;
   try {
     const startupMs = Date.now() - t0;
     print(`  emulators and resources ready in ${(startupMs / 1000).toFixed(1)} s (stream ${names.stream}, ${STREAM_DEFAULTS.shards} shards; table ${names.table})`);
@@ -161,6 +191,62 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       print(`  profile ${p.padEnd(22)} v${o.version}: ${o.windows} windows, ${o.templates} templates, ${o.patterns} ordered patterns`);
     }
     const historyMs = Date.now() - tHistory;
+
+    // ---- the VAE: the retraining state machine the stack deploys, run locally ----
+    let model: DemoModel | null = null;
+    if (options.model !== false) {
+      const tModel = Date.now();
+      modelHost = new LocalModelHost({ s3: clients.s3, workDir: join(dataDir, 'retraining', 'endpoints') });
+      // The closer reaches the local endpoint through the real SageMaker Runtime client; the stack
+      // restores the environment when it stops.
+      process.env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = await modelHost.endpointUrl();
+      process.env.HARBINGER_MODEL_ENDPOINT = names.modelEndpoint;
+      resetAwsClients();
+      print(`Training the VAE through the retraining state machine (run locally with aws-local-stepfunctions) ...`);
+      let epochBar: ReturnType<ProgressUi['bar']> | undefined;
+      const r = await runLocalRetraining(stack, {
+        host: modelHost,
+        input: { days: historyDays + 1, now: liveStart, ...(options.hyperParameters ? { hyperParameters: options.hyperParameters } : {}) },
+        workDir: join(dataDir, 'retraining'),
+        onState: (e) => {
+          if (e.type === 'StateEntered') print(`  state ${e.state}`);
+        },
+        log: (line) => {
+          const m = /\[train\] epoch (\d+)\/(\d+) train_loss=(\S+)/.exec(line);
+          if (m) {
+            epochBar ??= ui.bar('training', Number(m[2]), 'epochs');
+            epochBar.update(Number(m[1]), `loss ${m[3]}`);
+            if (m[1] === m[2]) {
+              epochBar.stop();
+              epochBar = undefined;
+            }
+          } else if (/\[train\] (training|holdout|read)/.test(line)) print(`    ${line.replace(/^\s*\[train\]\s*/, '')}`);
+        },
+      });
+      epochBar?.stop();
+      const h = r.evaluation?.challenger;
+      model = {
+        status: r.status,
+        states: r.states,
+        version: r.modelVersion,
+        decision: r.decision,
+        holdout: h ? { averagePrecision: h.averagePrecision, falsePositiveRate: h.falsePositiveRate, recall: h.recall } : null,
+        error: r.error ? `${r.error.error}: ${r.error.cause}` : null,
+        windowsScored: 0,
+        fallbacks: 0,
+        ms: Date.now() - tModel,
+      };
+      if (r.status === 'SUCCEEDED' && r.modelVersion) {
+        const hm = model.holdout;
+        print(
+          `  model ${r.modelVersion} serving on ${process.env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME} (${(model.ms / 1000).toFixed(1)} s)` +
+            (hm ? `; holdout: average precision ${hm.averagePrecision.toFixed(3)}, recall ${(hm.recall * 100).toFixed(0)}% at 0.95, false positives ${(hm.falsePositiveRate * 100).toFixed(2)}%` : ''),
+        );
+      } else {
+        print(`  ! retraining ${r.status}: ${model.error ?? r.decision?.reason ?? 'no model'}; the live stretch is scored by the statistical detectors`);
+      }
+    }
+    const modelMs = model?.ms ?? 0;
 
     // ---- live hour through Kinesis -> scorer -> DynamoDB -> closer ----
     const tLive = Date.now();
@@ -214,6 +300,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const s = (await closer({ time: new Date(time).toISOString() }, context)) as CloseSummary;
       windowsClosed += s.windowsClosed;
       windowsScored += s.windowsScored;
+      if (model) {
+        model.windowsScored += s.modelScored;
+        model.fallbacks += s.modelFallbacks;
+      }
       for (const a of s.anomalies) anomalies.push(a);
       for (const a of s.alerts) alerts.push(a);
     };
@@ -262,11 +352,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       falseAlerts,
       caught: incidentAlerts.length > 0,
       detectionDelayMin: first !== null && label ? (first - label.start) / MINUTE : null,
+      model,
       where: { anomalyBucket: names.anomalyBucket, datasetBucket: names.datasetBucket, table: names.table, alertsFile, dataDir },
-      timingsMs: { startup: startupMs, history: historyMs, live: liveMs, total: Date.now() - t0 },
+      timingsMs: { startup: startupMs, history: historyMs, model: modelMs, live: liveMs, total: Date.now() - t0 },
     };
   } finally {
     if (poller) await poller.stop().catch(() => {});
+    await modelHost?.stop().catch(() => {});
     await stack.stop();
   }
 }

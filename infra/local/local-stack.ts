@@ -36,6 +36,7 @@ export function localHandlerEnv(names: ResourceNames): Record<string, string> {
     [ENV.table]: names.table,
     [ENV.anomalyBucket]: names.anomalyBucket,
     [ENV.datasetBucket]: names.datasetBucket,
+    [ENV.modelBucket]: names.modelBucket,
     [ENV.eventBus]: names.eventBus,
     [ENV.defaultRegion]: 'us-east-1',
     // EMF metrics go to stdout on Lambda for CloudWatch to pick up; locally they would be noise.

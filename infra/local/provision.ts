@@ -187,7 +187,7 @@ async function provisionBucket(s3: S3Client, bucket: string, log: (m: string) =>
  * Creates the resources the handlers need, against the emulators (or any endpoint): the Kinesis stream
  * (waits until ACTIVE), the DynamoDB state table exactly per `TABLE_SCHEMA` (pk/sk strings plus the
  * sparse open-windows GSI `openShard` (S) / `windowStart` (N), projection ALL; TTL on `expiresAt` where
- * supported), and the anomaly, synthetic and dataset buckets. Idempotent: existing resources are kept
+ * supported), and the anomaly, synthetic, dataset and model buckets. Idempotent: existing resources are kept
  * as they are (an existing stream is not resharded).
  * @throws ProvisionError naming the resource that failed
  */
@@ -201,6 +201,6 @@ export async function provision(clients: ProvisionClients, names: ResourceNames,
   await Promise.all([
     provisionStream(clients.kinesis, names.stream, shards, deadline, log),
     provisionTable(clients.dynamodb, names.table, deadline, log),
-    ...[names.anomalyBucket, names.syntheticBucket, names.datasetBucket].map((b) => provisionBucket(clients.s3, b, log)),
+    ...[names.anomalyBucket, names.syntheticBucket, names.datasetBucket, names.modelBucket].map((b) => provisionBucket(clients.s3, b, log)),
   ]);
 }

@@ -105,4 +105,26 @@ describe('cdk-nag AwsSolutions', () => {
     expect(ids(builder.function.node.path)).toEqual(['AwsSolutions-L1']);
     expect(acks.filter((a) => a.path.startsWith(`${builder.node.path}/`) && a.id.includes('Action::'))).toEqual([]);
   });
+
+  it('retraining: no action wildcard is acknowledged; every resource wildcard is a named prefix, a <prefix>- name or an invoke ARN', () => {
+    const retraining = stack.retraining;
+    const inRetraining = acks.filter((a) => a.path === retraining.node.path || a.path.startsWith(`${retraining.node.path}/`));
+    expect(inRetraining.filter((a) => a.id.includes('Action::'))).toEqual([]);
+    const models = nagArn(stack.buckets.modelBucket);
+    const datasets = nagArn(stack.buckets.datasetBucket);
+    const ids = (path: string): string[] => acks.filter((a) => a.path === path).map((a) => a.id).sort();
+    expect(ids(retraining.steps.prepare.role.node.path)).toEqual(
+      ['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`, `AwsSolutions-IAM5[Resource::${models}/training/*]`].sort(),
+    );
+    expect(ids(retraining.steps.publish.role.node.path)).toEqual(['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::${models}/thresholds/*]`].sort());
+    expect(ids(retraining.steps.endpointStatus.role.node.path)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
+    // Nothing on the whole model bucket (`<bucket>/*`) for anyone in the retraining.
+    expect(inRetraining.filter((a) => a.id === `AwsSolutions-IAM5[Resource::${models}/*]`)).toEqual([]);
+  });
+
+  it('window closer: the model bucket wildcard acknowledged is thresholds/ only', () => {
+    const models = nagArn(stack.buckets.modelBucket);
+    const closerAcks = acks.filter((a) => a.path === stack.windowCloser.handler.role.node.path && a.id.includes(`${models}`));
+    expect(closerAcks.map((a) => a.id)).toEqual([`AwsSolutions-IAM5[Resource::${models}/thresholds/*]`]);
+  });
 });

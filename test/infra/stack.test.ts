@@ -146,7 +146,7 @@ describe('HarbingerStack', () => {
 
   it('buckets: names from resourceNames, public access blocked, SSE-S3, versioned, access-logged, TLS-only', () => {
     const accessLogs = logicalId(stack.buckets.accessLogsBucket);
-    for (const bucketName of [names.anomalyBucket, names.syntheticBucket, names.datasetBucket]) {
+    for (const bucketName of [names.anomalyBucket, names.syntheticBucket, names.datasetBucket, names.modelBucket]) {
       template.hasResourceProperties('AWS::S3::Bucket', {
         BucketName: bucketName,
         PublicAccessBlockConfiguration: {
@@ -162,10 +162,10 @@ describe('HarbingerStack', () => {
         LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: `${bucketName}/` },
       });
     }
-    // Four buckets (three data + access logs), each with a policy that denies non-TLS requests.
-    template.resourceCountIs('AWS::S3::Bucket', 4);
+    // Five buckets (four data + access logs), each with a policy that denies non-TLS requests.
+    template.resourceCountIs('AWS::S3::Bucket', 5);
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
-    expect(policies).toHaveLength(4);
+    expect(policies).toHaveLength(5);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([
@@ -266,8 +266,8 @@ describe('HarbingerStack', () => {
   });
 
   it('window closer: EventBridge Scheduler rate(1 minute) invoking the closer, one run at a time', () => {
-    // Two schedules: the window closer's and the profile builder's.
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    // Three schedules: the window closer's, the profile builder's and the retraining's.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       FlexibleTimeWindow: { Mode: 'OFF' },
@@ -332,7 +332,8 @@ describe('HarbingerStack', () => {
       [ENV.defaultRegion]: REGION,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    for (const handler of [stack.scorer.handler, stack.windowCloser.handler, stack.profileBuilder.handler]) {
+    const retrainingSteps = Object.values(stack.retraining.steps);
+    for (const handler of [stack.scorer.handler, stack.windowCloser.handler, stack.profileBuilder.handler, ...retrainingSteps]) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
         Runtime: 'nodejs22.x',
@@ -399,7 +400,8 @@ describe('HarbingerStack', () => {
   });
 
   it('bundles: ES modules (banner supplies require) with the AWS SDK inside, importable by Node, exporting handler', () => {
-    for (const fn of [stack.scorer.function, stack.windowCloser.function, stack.profileBuilder.function]) {
+    const retrainingFunctions = Object.values(stack.retraining.steps).map((s) => s.function);
+    for (const fn of [stack.scorer.function, stack.windowCloser.function, stack.profileBuilder.function, ...retrainingFunctions]) {
       const asset = fn.node.findChild('Code') as s3assets.Asset;
       const file = join(app.outdir, asset.assetPath, 'index.mjs');
       expect(existsSync(file), file).toBe(true);
@@ -415,6 +417,7 @@ describe('HarbingerStack', () => {
             PATH: process.env.PATH, AWS_REGION: REGION,
             [ENV.table]: 't', [ENV.anomalyBucket]: 'a', [ENV.datasetBucket]: 'd', [ENV.eventBus]: 'b',
             [ENV.partitionRules]: '[]', [ENV.defaultRegion]: REGION,
+            [ENV.modelBucket]: 'm', [ENV.modelEndpoint]: 'e',
           },
         },
       );
@@ -422,13 +425,16 @@ describe('HarbingerStack', () => {
     }
   }, 60_000);
 
-  it('outputs: stream, table, buckets, bus, functions', () => {
-    for (const id of ['StreamName', 'TableName', 'AnomalyBucketName', 'SyntheticBucketName', 'DatasetBucketName', 'EventBusName']) {
+  it('outputs: stream, table, buckets, bus, functions, retraining', () => {
+    for (const id of ['StreamName', 'TableName', 'AnomalyBucketName', 'SyntheticBucketName', 'DatasetBucketName', 'ModelBucketName', 'EventBusName']) {
       template.hasOutput(id, {});
     }
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.stateTable.table) } });
     template.hasOutput('ProfileBuilderFunctionName', { Value: { Ref: logicalId(stack.profileBuilder.function) } });
     template.hasOutput('WindowCloserFunctionName', { Value: { Ref: logicalId(stack.windowCloser.function) } });
+    template.hasOutput('ModelBucketName', { Value: { Ref: logicalId(stack.buckets.modelBucket) } });
+    template.hasOutput('RetrainingStateMachineArn', { Value: { Ref: logicalId(stack.retraining.stateMachine) } });
+    template.hasOutput('ModelEndpointName', { Value: resourceNames('harbinger').modelEndpoint });
   });
 });
 

@@ -8,6 +8,8 @@ import {
   resourceNames,
   STREAM_DEFAULTS,
   TABLE_SCHEMA,
+  thresholdsKey,
+  trainingPrefix,
   windowBatchKey,
   windowFeaturesKey,
   windowsPrefix,
@@ -26,7 +28,10 @@ describe('resourceNames', () => {
       anomalyBucket: 'harbinger-anomalies',
       syntheticBucket: 'harbinger-synthetic',
       datasetBucket: 'harbinger-datasets',
+      modelBucket: 'harbinger-models',
       eventBus: 'harbinger-bus',
+      retrainingStateMachine: 'harbinger-retraining',
+      modelEndpoint: 'harbinger-vae',
     });
   });
 
@@ -35,6 +40,7 @@ describe('resourceNames', () => {
     expect(n.anomalyBucket).toBe('harbinger-anomalies-123456789012-eu-west-1');
     expect(n.syntheticBucket).toBe('harbinger-synthetic-123456789012-eu-west-1');
     expect(n.datasetBucket).toBe('harbinger-datasets-123456789012-eu-west-1');
+    expect(n.modelBucket).toBe('harbinger-models-123456789012-eu-west-1');
     // Non-bucket names are regional/account-scoped already: no suffix.
     expect(n.stream).toBe('harbinger-logs');
     expect(n.table).toBe('harbinger-state');
@@ -49,7 +55,10 @@ describe('resourceNames', () => {
       anomalyBucket: 'hb-dev-anomalies-x1',
       syntheticBucket: 'hb-dev-synthetic-x1',
       datasetBucket: 'hb-dev-datasets-x1',
+      modelBucket: 'hb-dev-models-x1',
       eventBus: 'hb-dev-bus',
+      retrainingStateMachine: 'hb-dev-retraining',
+      modelEndpoint: 'hb-dev-vae',
     });
   });
 
@@ -59,11 +68,12 @@ describe('resourceNames', () => {
 
   it('gives names that are valid S3 bucket names for a typical account/region suffix', () => {
     const n = resourceNames('harbinger', '123456789012-us-east-1');
-    for (const b of [n.anomalyBucket, n.syntheticBucket, n.datasetBucket]) {
+    const buckets = [n.anomalyBucket, n.syntheticBucket, n.datasetBucket, n.modelBucket];
+    for (const b of buckets) {
       expect(b).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
     }
-    // The three buckets are distinct.
-    expect(new Set([n.anomalyBucket, n.syntheticBucket, n.datasetBucket]).size).toBe(3);
+    // The buckets are distinct.
+    expect(new Set(buckets).size).toBe(buckets.length);
   });
 });
 
@@ -195,5 +205,13 @@ describe('shared constants', () => {
     expect(STREAM_DEFAULTS.shards).toBeGreaterThanOrEqual(2);
     expect(TABLE_SCHEMA.partitionKey).toBe('pk');
     expect(TABLE_SCHEMA.sortKey).toBe('sk');
+  });
+});
+
+describe('model keys', () => {
+  it('trainingPrefix and thresholdsKey are stable and encode the partition', () => {
+    expect(trainingPrefix('harbinger-vae-20261116-150000')).toBe('training/harbinger-vae-20261116-150000/');
+    expect(thresholdsKey(P, 'harbinger-vae-1')).toBe('thresholds/partition=checkout%23eu-west-1/harbinger-vae-1.json');
+    expect(thresholdsKey(P_SEG, 'v')).not.toBe(thresholdsKey(P, 'v'));
   });
 });

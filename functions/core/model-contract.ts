@@ -1,0 +1,138 @@
+/**
+ * The contract between the window closer (or any caller of the SageMaker endpoint) and the VAE
+ * model server (models/serve.ts): request and response bodies of POST /invocations, the
+ * proactive thresholds document, and the pure helpers both sides use to read them.
+ * One definition, used on AWS (InvokeEndpoint) and locally (the same client, endpoint override).
+ */
+import type { FeatureName } from './types';
+
+/** Content type of every request and response body. */
+export const MODEL_CONTENT_TYPE = 'application/json';
+
+/**
+ * "An observation is anomalous when P(x) < ANOMALY_TAIL under the learned distribution": the
+ * model's p-value (the share of normal windows that are at least as unlikely) must fall below this
+ * for the window to count as anomalous at all.
+ */
+export const ANOMALY_TAIL = 0.01;
+
+/** One window sent to the model. */
+export interface ModelWindow {
+  partition: string;
+  /** Window start, epoch ms (its hour-of-day and day-of-week condition the model). */
+  windowStart: number;
+  features: Record<FeatureName, number>;
+}
+
+/** POST /invocations: score windows (one call per batch of windows). */
+export interface ScoreRequest {
+  op?: 'score';
+  windows: ModelWindow[];
+}
+
+/** One feature's share of a window's unlikeliness. */
+export interface FeatureContribution {
+  feature: FeatureName;
+  /** Share of the window's excess negative log-likelihood due to this feature, in [0,1]. */
+  share: number;
+  observed: number;
+  /** The model's reconstruction of the feature (what it expected given the rest of the window). */
+  expected: number;
+}
+
+/** The model's view of one window. */
+export interface WindowModelScore {
+  partition: string;
+  windowStart: number;
+  /** Estimated log-likelihood (reconstruction probability, An & Cho 2015), in standardised units. */
+  logLikelihood: number;
+  /** Share of held-out normal windows of this partition with a log-likelihood at most this low. */
+  pValue: number;
+  /**
+   * Probability that the window is anomalous: `1 - pValue / ANOMALY_TAIL`, clipped to
+   * [0, 0.9999]. 0 while pValue >= 0.01; 0.95 at pValue 0.0005.
+   */
+  anomalyProbability: number;
+  /** Features ordered by share, largest first (only those with share > 0). */
+  contributions: FeatureContribution[];
+  /** False when the model was not trained on this partition (then the score is from the global calibration). */
+  knownPartition: boolean;
+}
+
+/** Response of a score request. */
+export interface ScoreResponse {
+  modelVersion: string;
+  scores: WindowModelScore[];
+}
+
+/** POST /invocations: per-feature bands for the coming hours (proactive thresholds). */
+export interface ThresholdsRequest {
+  op: 'thresholds';
+  partitions: string[];
+  /** First hour, epoch ms (rounded down to the hour). */
+  from: number;
+  /** Hours ahead (default 24). */
+  hours?: number;
+}
+
+/**
+ * Two-sided probability levels every band is computed at. A sensitivity s reads the band
+ * [q((1-s)/2), q((1+s)/2)] by interpolation, so moving the sensitivity never needs the model.
+ */
+export const THRESHOLD_QUANTILES: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.9975, 0.999, 0.9995,
+];
+
+/** Bands of one partition for one hour. */
+export interface HourThresholds {
+  /** Hour start, epoch ms. */
+  hourStart: number;
+  /** Feature -> value at each of {@link THRESHOLD_QUANTILES}. */
+  quantiles: Record<FeatureName, number[]>;
+}
+
+/** Proactive thresholds of one partition, as written by the retraining job. */
+export interface PartitionThresholds {
+  partition: string;
+  modelVersion: string;
+  computedAt: number;
+  quantileLevels: readonly number[];
+  hours: HourThresholds[];
+}
+
+/** Response of a thresholds request. */
+export interface ThresholdsResponse {
+  modelVersion: string;
+  thresholds: PartitionThresholds[];
+}
+
+/** Maps a p-value to the probability of being anomalous (see {@link WindowModelScore.anomalyProbability}). */
+export function anomalyProbabilityOf(pValue: number): number {
+  if (!Number.isFinite(pValue)) return 0;
+  return Math.min(0.9999, Math.max(0, 1 - pValue / ANOMALY_TAIL));
+}
+
+/** Interpolates the value at probability `p` from values at the sorted `levels`. */
+export function quantileAt(levels: readonly number[], values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  if (p <= levels[0]) return values[0];
+  const last = levels.length - 1;
+  if (p >= levels[last]) return values[last];
+  let i = 1;
+  while (levels[i] < p) i++;
+  const t = (p - levels[i - 1]) / (levels[i] - levels[i - 1]);
+  return values[i - 1] + t * (values[i] - values[i - 1]);
+}
+
+/**
+ * The band of `feature` at time `ts` for a sensitivity (two-sided probability level, e.g. 0.95),
+ * or null when the thresholds do not cover that hour.
+ */
+export function bandAt(thresholds: PartitionThresholds, feature: FeatureName, ts: number, sensitivity: number): [number, number] | null {
+  const hourStart = Math.floor(ts / 3_600_000) * 3_600_000;
+  const hour = thresholds.hours.find((h) => h.hourStart === hourStart);
+  const values = hour?.quantiles[feature];
+  if (!values) return null;
+  const lo = (1 - sensitivity) / 2;
+  return [quantileAt(thresholds.quantileLevels, values, lo), quantileAt(thresholds.quantileLevels, values, 1 - lo)];
+}
