@@ -13,7 +13,7 @@ import {
   UpdateEndpointCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { SERVERLESS_DEFAULTS } from '../../infra/retraining/env';
+import { SERVERLESS_DEFAULTS } from '../core/resources';
 import type { HostingDeployRequest, HostingDeployResult, HostingStatus, ModelHosting } from './hosting';
 
 /** Serverless inference settings. */

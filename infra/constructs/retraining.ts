@@ -8,13 +8,12 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENV, resourceNames } from '../../functions/core/resources';
+import { DEFAULT_TRAINING_INSTANCE_TYPE, ENV, RETRAINING_ENV, resourceNames, SERVERLESS_DEFAULTS } from '../../functions/core/resources';
 import {
   RETRAINING_SUBSTITUTIONS,
   retrainingDefinitionString,
   type RetrainingSubstitution,
 } from '../retraining/definition';
-import { DEFAULT_TRAINING_INSTANCE_TYPE, RETRAINING_ENV, SERVERLESS_DEFAULTS } from '../retraining/env';
 import { HarbingerFunction, PROJECT_ROOT } from './harbinger-function';
 import { PROFILE_BUILDER_TABLE_ACTIONS } from './profile-builder';
 import { acknowledgeNag, wildcardResourceAcks } from './nag';

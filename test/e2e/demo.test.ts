@@ -25,6 +25,14 @@ describe('demo on the embedded default', () => {
     expect(r.detectionDelayMin).not.toBeNull();
     expect(r.detectionDelayMin!).toBeLessThanOrEqual(3);
     expect(r.falseAlerts).toEqual([]);
+    // The VAE was trained by the local retraining state machine, served, and scored every window.
+    expect(r.model?.status).toBe('SUCCEEDED');
+    expect(r.model?.version).toMatch(/^harbinger-vae-/);
+    expect(r.model?.states).toEqual(expect.arrayContaining(['PrepareDataset', 'TrainModel', 'EvaluateChallenger', 'DeployModel', 'PublishProfiles']));
+    expect(r.model?.windowsScored).toBe(8 * 30);
+    expect(r.model?.fallbacks).toBe(0);
+    expect(r.incidentAlerts.every((a) => a.scoring?.mode === 'model' && a.modelVersion === r.model?.version)).toBe(true);
+    expect(r.incidentAlerts.some((a) => a.detectors.some((d) => d.name === 'vae' && d.score >= 0.95))).toBe(true);
     // Every closed window of every partition was scored (8 partitions x 30 minutes).
     expect(r.windowsScored).toBe(8 * 30);
     // Alerts are grouped: far fewer alerts than anomalous windows, each an incident opened,
@@ -47,6 +55,7 @@ describe('demo on the embedded default', () => {
     const r = await runDemo({ ...common, incident: false, dataDir });
     expect(r.incident).toBeNull();
     expect(r.windowsScored).toBe(8 * 30);
+    expect(r.model?.windowsScored).toBe(8 * 30);
     expect(r.anomalies).toEqual([]);
     expect(r.alerts).toEqual([]);
   }, 300_000);

@@ -12,11 +12,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, resourceNames } from '../../functions/core/resources';
+import { DEFAULT_TRAINING_INSTANCE_TYPE, ENV, RETRAINING_ENV, resourceNames, SERVERLESS_DEFAULTS } from '../../functions/core/resources';
 import { PROJECT_ROOT } from '../../infra/constructs/harbinger-function';
 import { RETRAINING_HANDLERS, RETRAINING_STEPS } from '../../infra/constructs/retraining';
 import { RETRAINING_STATES, RETRAINING_SUBSTITUTIONS, retrainingDefinitionString } from '../../infra/retraining/definition';
-import { DEFAULT_TRAINING_INSTANCE_TYPE, RETRAINING_ENV, SERVERLESS_DEFAULTS } from '../../infra/retraining/env';
 import { HarbingerStack, harbingerPropsFromContext } from '../../infra/stack';
 
 const ACCOUNT = '123456789012';
