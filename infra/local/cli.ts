@@ -13,6 +13,7 @@ import { runDemo, type DemoResult } from './demo';
 import { startLocalStack } from './local-stack';
 import { ensureBaselineProfiles, latestWindowDayEnd, runLocalRetraining } from './retraining';
 import { silentProgress, terminalProgress } from './progress';
+import { registerSensitivityCommand } from './sensitivity-command';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
 import { parsePartitionRules } from '../../functions/core/partition';
@@ -244,6 +245,8 @@ program
       await stack.stop();
     }
   });
+
+registerSensitivityCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`harbinger: ${err.message}`);
