@@ -55,16 +55,27 @@ export interface SeriesScorerOptions {
   refitEvery?: number;
   /** Past values per column in the feature vector, the current one included (default 6). */
   context?: number;
+  /** Per column, the mean of the last n values for each n here is added to the feature vector (default [12, 48]). */
+  aggregates?: readonly number[];
   /** Most recent rows a fit uses (default 3000). */
   trainRows?: number;
   /** Optimiser steps of the first fit (default 300). */
   firstFitSteps?: number;
   /** Optimiser steps of each refit (default 60). */
   refitSteps?: number;
-  /** Rows in the short moving average of raw scores (default 10). */
+  /** Rows in the short moving average of raw scores (default 1: no averaging). */
   averagingWindow?: number;
-  /** Rows of averaged raw scores the normal is fitted to (default 2000). */
+  /** Rows of (averaged) raw scores the calibration uses (default 5000). */
   historyRows?: number;
+  /**
+   * How a raw score becomes a tail probability: 'empirical' (share of past scores at least as high,
+   * exponential tail beyond their 90th percentile; default) or 'normal' (HTM: a normal fitted to the past scores).
+   */
+  calibration?: 'empirical' | 'normal';
+  /** At the first fit, seed the calibration history with the (in-sample) scores of the training rows (default true). */
+  seedHistory?: boolean;
+  /** During a cooldown, cap every row (true) or only rows less extreme than the alert (false, default). */
+  strictCooldown?: boolean;
   /** Tail probability that maps to probability 0.95 (default 1e-4). */
   alertTail?: number;
   /**
@@ -121,11 +132,15 @@ function resolve(o: SeriesScorerOptions): Resolved {
     warmupRows: o.warmupRows ?? 400,
     refitEvery: o.refitEvery ?? 250,
     context: o.context ?? 6,
+    aggregates: o.aggregates ?? [12, 48],
     trainRows: o.trainRows ?? 3000,
     firstFitSteps: o.firstFitSteps ?? 300,
     refitSteps: o.refitSteps ?? 60,
-    averagingWindow: o.averagingWindow ?? 10,
-    historyRows: o.historyRows ?? 2000,
+    averagingWindow: o.averagingWindow ?? 1,
+    historyRows: o.historyRows ?? 5000,
+    calibration: o.calibration ?? 'empirical',
+    seedHistory: o.seedHistory ?? true,
+    strictCooldown: o.strictCooldown ?? false,
     alertTail: o.alertTail ?? 1e-4,
     cooldownRows: o.cooldownRows ?? 0,
     transform: o.transform ?? 'auto',
@@ -179,6 +194,54 @@ class Ring {
   }
 }
 
+/**
+ * The last `capacity` scores, kept sorted: tail probability of a new score as the share of past
+ * scores at least as high, with an exponential tail (mean excess) beyond the 90th percentile.
+ */
+export class EmpiricalTail {
+  private readonly fifo: Float64Array;
+  private readonly sorted: number[] = [];
+  private next = 0;
+  constructor(capacity: number) {
+    this.fifo = new Float64Array(capacity);
+  }
+  get size(): number {
+    return this.sorted.length;
+  }
+  push(x: number): void {
+    if (this.sorted.length === this.fifo.length) this.sorted.splice(this.lowerBound(this.fifo[this.next]), 1);
+    this.fifo[this.next] = x;
+    this.next = (this.next + 1) % this.fifo.length;
+    this.sorted.splice(this.lowerBound(x), 0, x);
+  }
+  private lowerBound(x: number): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  /** log P(past score >= x), with the exponential tail beyond the 90th percentile. */
+  logTail(x: number): number {
+    const n = this.sorted.length;
+    if (n === 0) return 0;
+    const k = Math.floor(0.9 * (n - 1));
+    const threshold = this.sorted[k];
+    const share = (n - 1 - k) / n;
+    if (x > threshold && share > 0) {
+      let excess = 0;
+      for (let i = k + 1; i < n; i++) excess += this.sorted[i] - threshold;
+      const spread = Math.max(1e-9, threshold - this.sorted[n >> 1]);
+      const scale = Math.max(excess / (n - 1 - k), 0.05 * spread);
+      return Math.log(share) - (x - threshold) / scale;
+    }
+    return Math.log(Math.max(1, n - this.lowerBound(x)) / n);
+  }
+}
+
 /** Per-column value transform and standardisation, frozen at each fit. */
 interface Scaling {
   log: boolean[];
@@ -208,6 +271,7 @@ export class SeriesScorer {
   private fits = 0;
   private readonly recentRaw: Ring;
   private readonly history: Ring;
+  private readonly empirical: EmpiricalTail;
   private readonly welford: Array<{ n: number; mean: number; m2: number }>;
   private cooldown = 0;
   private cooldownZ = 0;
@@ -218,6 +282,7 @@ export class SeriesScorer {
     this.last = new Array<number>(this.options.columns).fill(0);
     this.recentRaw = new Ring(this.options.averagingWindow);
     this.history = new Ring(this.options.historyRows);
+    this.empirical = new EmpiricalTail(this.options.historyRows);
     this.welford = Array.from({ length: this.options.columns }, () => ({ n: 0, mean: 0, m2: 0 }));
   }
 
@@ -283,7 +348,7 @@ export class SeriesScorer {
 
   /** Drops rows no fit or feature needs any more. */
   private trim(): void {
-    const keep = this.options.trainRows + this.options.context + 1;
+    const keep = this.options.trainRows + Math.max(this.options.context, ...this.options.aggregates) + 1;
     const extra = this.values.length - keep;
     if (extra > 1000) {
       this.values.splice(0, extra);
@@ -299,15 +364,25 @@ export class SeriesScorer {
 
   /** Feature vector of row `index` (absolute) under `s`, written at `out[at]`. */
   private features(index: number, s: Scaling, out: Float32Array, at: number): void {
-    const { columns, context } = this.options;
+    const { columns, context, aggregates } = this.options;
     let k = at;
+    const t = (i: number, c: number): number => {
+      const raw = this.valueAt(Math.max(0, i), c);
+      return ((s.log[c] ? Math.log1p(Math.max(0, raw)) : raw) - s.center[c]) / s.scale[c];
+    };
     for (let c = 0; c < columns; c++) {
-      for (let j = 0; j < context; j++) {
-        const raw = this.valueAt(Math.max(0, index - j), c);
-        const t = s.log[c] ? Math.log1p(Math.max(0, raw)) : raw;
-        out[k++] = (t - s.center[c]) / s.scale[c];
+      for (let j = 0; j < context; j++) out[k++] = t(index - j, c);
+      for (const n of aggregates) {
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += t(index - j, c);
+        out[k++] = sum / n;
       }
     }
+  }
+
+  /** Width of the feature vector. */
+  private get width(): number {
+    return this.options.columns * (this.options.context + this.options.aggregates.length);
   }
 
   private time(index: number, s: Scaling, out: Float32Array, at: number): void {
@@ -364,23 +439,17 @@ export class SeriesScorer {
     return Math.max(0, Math.min(1, -Math.expm1(k * logTail)));
   }
 
-  /** HTM anomaly likelihood of a raw score, then the cooldown. */
+  /** Tail probability of the short-term average raw score against the history, then the cooldown. */
   private calibrate(index: number, raw: number): SeriesScore {
     this.recentRaw.push(raw);
     const m = this.recentRaw.mean();
-    const h = this.history;
-    let z = 0;
-    if (h.size >= 20) {
-      const sd = Math.max(h.std(), 1e-3 * Math.abs(h.mean()) + 1e-6);
-      z = (m - h.mean()) / sd;
-    }
-    h.push(m);
-    if ((this.seen & 1023) === 0) h.resync();
-    let probability = h.size > 20 ? this.probabilityOf(z) : 0.5;
+    const ready = this.addToHistory(m);
+    let z = ready.z;
+    let probability = ready.ready ? this.probabilityOf(z) : 0.5;
     if (this.options.cooldownRows > 0) {
       if (this.cooldown > 0) {
         this.cooldown--;
-        if (z <= this.cooldownZ) probability = Math.min(probability, SERIES_ALERT_LEVEL - 1e-3 * (1 - probability));
+        if (this.options.strictCooldown || z <= this.cooldownZ) probability = Math.min(probability, SERIES_ALERT_LEVEL - 1e-3 * (1 - probability));
         else this.cooldownZ = z;
       } else if (probability >= SERIES_ALERT_LEVEL) {
         this.cooldown = this.options.cooldownRows;
@@ -388,6 +457,30 @@ export class SeriesScorer {
       }
     }
     return { timestamp: this.stamps[index - this.offset], probability, raw, z, phase: 'model' };
+  }
+
+  /** z (normal-equivalent) of `m` against the history before it, then adds it. */
+  private addToHistory(m: number): { z: number; ready: boolean } {
+    let z = 0;
+    let ready = false;
+    if (this.options.calibration === 'normal') {
+      const h = this.history;
+      if (h.size >= 20) {
+        const sd = Math.max(h.std(), 1e-3 * Math.abs(h.mean()) + 1e-6);
+        z = (m - h.mean()) / sd;
+        ready = true;
+      }
+      h.push(m);
+      if ((this.seen & 1023) === 0) h.resync();
+    } else {
+      const e = this.empirical;
+      if (e.size >= 20) {
+        z = zOfLogTail(e.logTail(m));
+        ready = true;
+      }
+      e.push(m);
+    }
+    return { z, ready };
   }
 
   /** Scaling from the rows of the training span. */
@@ -418,12 +511,12 @@ export class SeriesScorer {
 
   /** First fit or warm-start refit on the most recent `trainRows` rows. */
   private fit(): void {
-    const { columns, context, trainRows, firstFitSteps, refitSteps, hp } = this.options;
+    const { trainRows, firstFitSteps, refitSteps, hp } = this.options;
     const to = this.seen;
     const from = Math.max(this.offset, to - trainRows);
     const n = to - from;
     this.scaling = this.fitScaling(from, to);
-    const width = columns * context;
+    const width = this.width;
     const x = new Float32Array(n * width);
     const time = new Float32Array(n * TIME_CONTEXT);
     for (let r = 0; r < n; r++) {
@@ -434,10 +527,31 @@ export class SeriesScorer {
     this.vae ??= Vae.create(hp, 1, { features: width });
     const steps = first ? firstFitSteps : refitSteps;
     const epochs = Math.max(1, Math.ceil(steps / Math.ceil(n / hp.batchSize)));
-    this.vae.fit({ x, time, partition: new Int32Array(n), n }, undefined, { epochs, minSteps: 0, klWarmup: first, seed: hp.seed + this.fits * 7919 });
+    const data = { x, time, partition: new Int32Array(n), n };
+    this.vae.fit(data, undefined, { epochs, minSteps: 0, klWarmup: first, seed: hp.seed + this.fits * 7919 });
     this.fits++;
     this.lastFit = to;
+    if (first && this.options.seedHistory) {
+      const raws = this.vae.score(data).logLikelihood;
+      for (let r = 0; r < n; r++) {
+        this.recentRaw.push(-raws[r]);
+        this.addToHistory(this.recentRaw.mean());
+      }
+    }
   }
+}
+
+/** The z whose normal upper tail has log probability `logTail` (<= 0). */
+export function zOfLogTail(logTail: number): number {
+  if (logTail >= Math.log(0.5)) return 0;
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (logNormalTail(mid) > logTail) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 /** True for a non-negative, right-skewed sample (a log scale suits it better). */

@@ -28,6 +28,7 @@ import { createScorerHandler } from '../../functions/scorer/handler';
 import { createWindowCloserHandler } from '../../functions/window-closer/handler';
 import { CIRCUIT_OPEN_REASON, type CloseSummary } from '../../functions/window-closer/closer';
 import type { Anomaly } from '../../functions/core/types';
+import { kinesisRecord } from './kinesis-record';
 
 const MINUTE = 60_000;
 const names = resourceNames();
@@ -41,18 +42,7 @@ const quiet = new Logger({ serviceName: 'test', logLevel: 'CRITICAL' });
 let stack: LocalStack;
 let modelledPartitions: string[] = [];
 
-function recordOf(data: Buffer, seq: string, shard: string): KinesisStreamRecord {
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'pk', sequenceNumber: seq, data: data.toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shard}:${seq}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/test',
-    awsRegion: 'us-east-1',
-    eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/harbinger-logs',
-  };
-}
+const recordOf = (data: Buffer, seq: string, shard?: string): KinesisStreamRecord => kinesisRecord(data, seq, shard, T0);
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve, reject) => {

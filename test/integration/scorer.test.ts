@@ -27,6 +27,7 @@ import { createWindowCloserHandler } from '../../functions/window-closer/handler
 import type { BatchSummary } from '../../functions/scorer/scorer';
 import type { CloseSummary } from '../../functions/window-closer/closer';
 import type { LogEvent } from '../../functions/core/types';
+import { kinesisRecord } from './kinesis-record';
 
 const MINUTE = 60_000;
 const names = resourceNames();
@@ -41,24 +42,7 @@ let clients: LocalStack['clients'];
 const summaries: BatchSummary[] = [];
 let scorer: ReturnType<typeof createScorerHandler>;
 
-function recordOf(data: Buffer, seq: string, shard = 'shardId-000000000000'): KinesisStreamRecord {
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: 'pk',
-      sequenceNumber: seq,
-      data: data.toString('base64'),
-      approximateArrivalTimestamp: T0 / 1000,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shard}:${seq}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/test',
-    awsRegion: 'us-east-1',
-    eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/harbinger-logs',
-  };
-}
+const recordOf = (data: Buffer, seq: string, shard?: string): KinesisStreamRecord => kinesisRecord(data, seq, shard, T0);
 
 async function windowCount(partition: string, windowStart: number): Promise<number> {
   const store = new WindowStore({ client: awsClients().dynamodb, table: names.table });
