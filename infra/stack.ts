@@ -27,6 +27,8 @@ export const CONTEXT_KEYS = {
   parallelizationFactor: 'harbinger:parallelizationFactor',
   /** SageMaker training instance type of the retraining job. */
   trainingInstanceType: 'harbinger:trainingInstanceType',
+  /** A model image already in ECR (deploy without Docker). */
+  modelImageUri: 'harbinger:modelImageUri',
   /** Memory of the serverless model endpoint, MB. */
   serverlessMemoryMb: 'harbinger:serverlessMemoryMb',
   /** Maximum concurrency of the serverless model endpoint. */
@@ -87,6 +89,11 @@ export interface HarbingerStackProps extends StackProps {
    * @default 'ml.m5.large'
    */
   readonly trainingInstanceType?: string;
+  /**
+   * The model image, already pushed to ECR (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`).
+   * @default - built from models/Dockerfile by `cdk deploy` (needs Docker on the deploying machine)
+   */
+  readonly modelImageUri?: string;
   /**
    * Memory of the serverless SageMaker endpoint serving the model, MB (1024..6144, steps of 1024).
    * @default 3072
@@ -198,6 +205,7 @@ export class HarbingerStack extends Stack {
       environment,
       schedule: props.retrainingSchedule,
       trainingInstanceType: props.trainingInstanceType,
+      modelImageUri: props.modelImageUri,
       serverlessMemoryMb: props.serverlessMemoryMb,
       serverlessMaxConcurrency: props.serverlessMaxConcurrency,
       logRetention: props.logRetention,
@@ -274,6 +282,7 @@ export function harbingerPropsFromContext(node: Node): HarbingerStackProps {
     shardCount: optionalInt(get(CONTEXT_KEYS.shardCount), CONTEXT_KEYS.shardCount),
     parallelizationFactor: optionalInt(get(CONTEXT_KEYS.parallelizationFactor), CONTEXT_KEYS.parallelizationFactor),
     trainingInstanceType: optionalString(get(CONTEXT_KEYS.trainingInstanceType)),
+    modelImageUri: optionalString(get(CONTEXT_KEYS.modelImageUri)),
     serverlessMemoryMb: optionalInt(get(CONTEXT_KEYS.serverlessMemoryMb), CONTEXT_KEYS.serverlessMemoryMb),
     serverlessMaxConcurrency: optionalInt(get(CONTEXT_KEYS.serverlessMaxConcurrency), CONTEXT_KEYS.serverlessMaxConcurrency),
   };

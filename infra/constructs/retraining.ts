@@ -1,5 +1,6 @@
 import { Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -134,6 +135,12 @@ export interface RetrainingProps {
    */
   readonly schedule?: scheduler.ScheduleExpression;
   /**
+   * A model image already pushed to ECR (e.g. built by CI from models/Dockerfile), as
+   * `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`. Deploying then needs no Docker.
+   * @default - models/Dockerfile is built and pushed by `cdk deploy` (needs Docker where you deploy)
+   */
+  readonly modelImageUri?: string;
+  /**
    * SageMaker training instance type (`TrainingInstanceType` substitution).
    * @default 'ml.m5.large'
    */
@@ -173,7 +180,9 @@ export class Retraining extends Construct {
   /** The SageMaker execution role (training jobs, models, endpoint). */
   public readonly sagemakerRole: iam.Role;
   /** The model container image (training and serving). */
-  public readonly modelImage: ecrAssets.DockerImageAsset;
+  public readonly modelImage?: ecrAssets.DockerImageAsset;
+  /** URI of the model image the training jobs and the endpoint run. */
+  public readonly modelImageUri: string;
   /** The step Lambdas. */
   public readonly steps: Readonly<Record<RetrainingStep, HarbingerFunction>>;
   /** The schedule that starts the state machine. */
@@ -204,13 +213,18 @@ export class Retraining extends Construct {
     const endpointConfigs = sagemakerArn('endpoint-config', `${namePrefix}*`);
 
     // ---- model image: staged (copied) at synth, built and pushed by `cdk deploy` ----
-    this.modelImage = new ecrAssets.DockerImageAsset(this, 'ModelImage', {
-      directory: props.projectRoot ?? PROJECT_ROOT,
-      file: 'models/Dockerfile',
-      exclude: [...MODEL_IMAGE_EXCLUDE],
-      platform: ecrAssets.Platform.LINUX_AMD64,
-      displayName: 'Harbinger VAE model image',
-    });
+    if (props.modelImageUri) {
+      this.modelImageUri = props.modelImageUri;
+    } else {
+      this.modelImage = new ecrAssets.DockerImageAsset(this, 'ModelImage', {
+        directory: props.projectRoot ?? PROJECT_ROOT,
+        file: 'models/Dockerfile',
+        exclude: [...MODEL_IMAGE_EXCLUDE],
+        platform: ecrAssets.Platform.LINUX_AMD64,
+        displayName: 'Harbinger VAE model image',
+      });
+      this.modelImageUri = this.modelImage.imageUri;
+    }
 
     // ---- SageMaker execution role: training jobs and the endpoint's model ----
     this.sagemakerRole = new iam.Role(this, 'SageMakerRole', {
@@ -236,7 +250,8 @@ export class Retraining extends Construct {
         resources: [props.modelBucket.arnForObjects(`${RETRAINING_PREFIXES.artifacts}*`)],
       }),
     );
-    this.modelImage.repository.grantPull(this.sagemakerRole);
+    if (this.modelImage) this.modelImage.repository.grantPull(this.sagemakerRole);
+    else ecrRepositoryOf(this, props.modelImageUri!).grantPull(this.sagemakerRole);
     this.sagemakerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SageMakerLogs',
@@ -277,7 +292,7 @@ export class Retraining extends Construct {
       evaluate: step('evaluate'),
       deploy: step('deploy', {
         [RETRAINING_ENV.sagemakerRoleArn]: this.sagemakerRole.roleArn,
-        [RETRAINING_ENV.modelImageUri]: this.modelImage.imageUri,
+        [RETRAINING_ENV.modelImageUri]: this.modelImageUri,
         [RETRAINING_ENV.serverlessMemoryMb]: String(serverlessMemoryMb),
         [RETRAINING_ENV.serverlessMaxConcurrency]: String(serverlessMaxConcurrency),
       }),
@@ -341,7 +356,7 @@ export class Retraining extends Construct {
       DeployFunctionArn: deploy.function.functionArn,
       EndpointStatusFunctionArn: endpointStatus.function.functionArn,
       PublishFunctionArn: publish.function.functionArn,
-      TrainingImageUri: this.modelImage.imageUri,
+      TrainingImageUri: this.modelImageUri,
       SageMakerRoleArn: this.sagemakerRole.roleArn,
       ModelBucket: props.modelBucket.bucketName,
       TrainingInstanceType: trainingInstanceType,
@@ -493,4 +508,23 @@ function checkSettings(scope: Construct, instanceType: string, memoryMb: number,
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 200) {
     throw new Error(`${where}: serverlessMaxConcurrency must be an integer in 1..200, got ${maxConcurrency}.`);
   }
+}
+
+/** Thrown for a model image URI that is not an ECR image reference. */
+export class ModelImageUriError extends Error {
+  override readonly name = 'ModelImageUriError';
+}
+
+/**
+ * The ECR repository of an image URI `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` (or `@sha256:...`).
+ * @throws ModelImageUriError when the URI is not an ECR image reference
+ */
+export function ecrRepositoryOf(scope: Construct, uri: string): ecr.IRepository {
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._\/-]+)(?::[\w.-]+|@sha256:[0-9a-f]{64})$/.exec(uri);
+  if (!m) throw new ModelImageUriError(`Model image URI "${uri}" is not an ECR image (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>): push models/Dockerfile's image to ECR and pass its URI.`);
+  const [, account, region, name] = m;
+  return ecr.Repository.fromRepositoryAttributes(scope, 'ModelImageRepository', {
+    repositoryName: name,
+    repositoryArn: `arn:${Aws.PARTITION}:ecr:${region}:${account}:repository/${name}`,
+  });
 }

@@ -105,7 +105,7 @@ describe('retraining state machine', () => {
       SageMakerRoleArn: getAtt(sm.sagemakerRole),
       ModelBucket: { Ref: logicalId(stack.buckets.modelBucket) },
       TrainingInstanceType: DEFAULT_TRAINING_INSTANCE_TYPE,
-      TrainingImageUri: stack.resolve(sm.modelImage.imageUri),
+      TrainingImageUri: stack.resolve(sm.modelImageUri),
     };
     expect(substitutions).toEqual(expected);
     // What CloudFormation does with DefinitionSubstitutions: afterwards no `${Name}` of ours remains.
@@ -211,7 +211,7 @@ describe('SageMaker role and the step Lambdas', () => {
     const deploy = template.findResources('AWS::Lambda::Function')[logicalId(stack.retraining.steps.deploy.function)].Properties;
     expect(deploy.Environment.Variables).toMatchObject({
       [RETRAINING_ENV.sagemakerRoleArn]: getAtt(stack.retraining.sagemakerRole),
-      [RETRAINING_ENV.modelImageUri]: stack.resolve(stack.retraining.modelImage.imageUri),
+      [RETRAINING_ENV.modelImageUri]: stack.resolve(stack.retraining.modelImageUri),
       [RETRAINING_ENV.serverlessMemoryMb]: String(SERVERLESS_DEFAULTS.memoryMb),
       [RETRAINING_ENV.serverlessMaxConcurrency]: String(SERVERLESS_DEFAULTS.maxConcurrency),
     });
@@ -267,7 +267,7 @@ describe('model bucket, model image and window closer', () => {
     };
     const sources = Object.values(assets.dockerImages).map((d) => d.source);
     expect(sources).toEqual([expect.objectContaining({ dockerFile: 'models/Dockerfile', platform: 'linux/amd64' })]);
-    expect(stack.resolve(stack.retraining.modelImage.imageUri)).toEqual({ 'Fn::Sub': expect.stringContaining(`:${stack.retraining.modelImage.assetHash}`) });
+    expect(stack.resolve(stack.retraining.modelImageUri)).toEqual({ 'Fn::Sub': expect.stringContaining(`:${stack.retraining.modelImage!.assetHash}`) });
     const staged = join(app.outdir, sources[0].directory);
     for (const f of ['models/Dockerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'functions/core/resources.ts']) {
       expect(existsSync(join(staged, f)), f).toBe(true);
@@ -341,6 +341,19 @@ describe('retraining props (no bundling)', () => {
     expect(() => make('BadType', { trainingInstanceType: 'm5.large' })).toThrow(/trainingInstanceType/);
     expect(() => make('BadMemory', { serverlessMemoryMb: 3000 })).toThrow(/serverlessMemoryMb/);
     expect(() => make('BadConcurrency', { serverlessMaxConcurrency: 0 })).toThrow(/serverlessMaxConcurrency/);
+  });
+
+  it('a pre-built ECR image (harbinger:modelImageUri) replaces the Docker build: no image asset, the role pulls that repository', () => {
+    const uri = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/harbinger-vae:2026-11-22';
+    const s = new HarbingerStack(new App({ context: NO_BUNDLING }), 'Prebuilt', { modelImageUri: uri });
+    expect(s.retraining.modelImage).toBeUndefined();
+    expect(s.retraining.modelImageUri).toBe(uri);
+    const cfn = s.retraining.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    expect((cfn.definitionSubstitutions as Record<string, string>).TrainingImageUri).toBe(uri);
+    const policies = JSON.stringify(Template.fromStack(s).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('repository/harbinger-vae');
+    expect(() => new HarbingerStack(new App({ context: NO_BUNDLING }), 'BadUri', { modelImageUri: 'docker.io/library/node:22' })).toThrow(/not an ECR image/);
+    expect(harbingerPropsFromContext(new App({ context: { 'harbinger:modelImageUri': uri } }).node).modelImageUri).toBe(uri);
   });
 
   it('reads the retraining settings from context', () => {
