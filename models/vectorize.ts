@@ -14,6 +14,7 @@ const RATE_FEATURES: ReadonlySet<FeatureName> = new Set(
   FEATURE_NAMES.filter((f) => FEATURE_FLOORS[f].rate === true),
 );
 const COUNT_INDEX = FEATURE_NAMES.indexOf('count');
+const BYTES_INDEX = FEATURE_NAMES.indexOf('bytes');
 
 /**
  * Smallest standard deviation per feature in transformed units: a feature that never moved in
@@ -36,13 +37,15 @@ export interface Standardiser {
 }
 
 /**
- * Variance-stabilising transform of one feature. Counts, sizes and latencies: log1p. Rates: the
+ * Variance-stabilising transform of one feature. Counts, sizes and latencies: log1p; bytes as
+ * bytes per event (log1p), since total bytes follow the count and its own noise is the line size. Rates: the
  * excess of the window's k = rate × count events over the partition's base rate in binomial
  * standard deviations, so "1 error in 2 lines" at night and "60 errors in 200 lines" at peak are
  * judged by how much evidence they carry, not by the raw share.
  */
 export function transform(j: number, x: number, count: number, baseRate: number): number {
   const v = Number.isFinite(x) && x > 0 ? x : 0;
+  if (j === BYTES_INDEX) return Math.log1p(v / Math.max(1, count));
   if (!RATE_FEATURES.has(FEATURE_NAMES[j])) return Math.log1p(v);
   const n = Number.isFinite(count) && count > 0 ? count : 0;
   if (n === 0) return 0;
@@ -52,6 +55,7 @@ export function transform(j: number, x: number, count: number, baseRate: number)
 
 /** Inverse of {@link transform} (clipped to the feature's valid range). */
 export function untransform(j: number, t: number, count: number, baseRate: number): number {
+  if (j === BYTES_INDEX) return Math.max(0, Math.expm1(t)) * Math.max(1, count);
   if (!RATE_FEATURES.has(FEATURE_NAMES[j])) return Math.max(0, Math.expm1(t));
   const n = Math.max(0, count);
   if (n < 0.5) return 0;

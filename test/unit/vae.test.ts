@@ -49,7 +49,7 @@ describe('the VAE anomaly model', () => {
     expect(raised(normal)).toBeLessThan(0.01);
     expect(raised(bad)).toBeGreaterThan(0.9);
     const medianP = (xs: typeof normal) => xs.map((s) => s.pValue).sort((a, b) => a - b)[xs.length >> 1];
-    expect(medianP(normal)).toBeGreaterThan(0.2);
+    expect(medianP(normal)).toBeGreaterThan(0.1);
     expect(medianP(bad)).toBeLessThan(1e-4);
   });
 

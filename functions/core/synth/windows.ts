@@ -17,6 +17,13 @@ export interface SynthWindowsOptions {
   seed: number;
   /** Mean events per minute at the daily peak, per partition (default 40..240 by partition). */
   peakPerMinute?: number;
+  /**
+   * Minute-to-minute burstiness of the load: standard deviation of an AR(1) log-normal factor
+   * (default 0: smooth seasonal load). With bursts, every feature's band within an hour is wide while
+   * the features stay tied to each other (latency and bytes follow the load): the case where only a
+   * joint model sees a broken relation.
+   */
+  burstiness?: number;
 }
 
 const MINUTE = 60_000;
@@ -68,8 +75,13 @@ export function synthWindows(options: SynthWindowsOptions): ModelWindow[] {
     const rng = mulberry32(options.seed * 7919 + i * 104729);
     const peak = options.peakPerMinute ?? 40 + ((i * 53) % 200);
     const phase = (i % 4) - 1.5;
+    const sd = options.burstiness ?? 0;
+    let ar = 0;
     for (let t = start; t < start + options.days * 86_400_000; t += MINUTE) {
-      out.push({ partition, windowStart: t, features: windowAt(rng, loadAt(t, phase), peak) });
+      // AR(1) with coefficient 0.9 and stationary standard deviation `sd`.
+      ar = 0.9 * ar + sd * Math.sqrt(1 - 0.81) * (sd > 0 ? normal(rng) : 0);
+      const load = Math.min(1.6, loadAt(t, phase) * Math.exp(ar - (sd * sd) / 2));
+      out.push({ partition, windowStart: t, features: windowAt(rng, load, peak) });
     }
   });
   return out;
