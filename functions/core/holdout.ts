@@ -27,6 +27,12 @@ export interface InjectOptions {
   share: number;
   /** Kinds to inject, cycled evenly. Default: all of {@link INJECTED_KINDS}. */
   kinds?: readonly InjectedKind[];
+  /**
+   * Anomalies are made only from windows with at least this many events (default 10): an "error
+   * burst" in a minute with no lines cannot be told from that minute, and would only be label noise.
+   * When no window qualifies, any window is used.
+   */
+  minEvents?: number;
 }
 
 /** Invalid options for {@link injectAnomalies}. */
@@ -106,7 +112,7 @@ const INCIDENTS: Record<InjectedKind, (f: Features, rng: Rng) => void> = {
 /**
  * Makes injected anomalies from real (normal) windows and returns the labelled holdout: every input
  * window with label 0, followed by `round(share × windows)` (at least one) anomalies with label 1.
- * Each anomaly is a copy of a randomly drawn window (same partition and window start, so the
+ * Each anomaly is a copy of a randomly drawn window with at least `minEvents` events (same partition and window start, so the
  * time-of-day context stays real) with one realistic multivariate incident applied: an error burst
  * (errorCount/errorRate/status5xxRate up), a latency shift (p50/p95/p99 ×2–4), a volume drop or
  * spike (count and bytes), new templates, or combined moderate shifts (latency ×1.6 and errorRate ×3
@@ -123,6 +129,8 @@ export function injectAnomalies(windows: readonly ModelWindow[], options: Inject
   if (windows.length === 0) return out;
   const rng = mulberry32(options.seed);
   const n = Math.max(1, Math.round(share * windows.length));
+  const busy = windows.filter((w) => w.features.count >= (options.minEvents ?? 10));
+  const sources = busy.length > 0 ? busy : windows;
   // Seeded shuffle of the kind order, then cycled: every kind gets its share.
   const order = [...kinds];
   for (let i = order.length - 1; i > 0; i--) {
@@ -130,7 +138,7 @@ export function injectAnomalies(windows: readonly ModelWindow[], options: Inject
     [order[i], order[j]] = [order[j], order[i]];
   }
   for (let k = 0; k < n; k++) {
-    const source = windows[Math.floor(rng() * windows.length)];
+    const source = sources[Math.floor(rng() * sources.length)];
     const kind = order[k % order.length];
     const features = { ...source.features };
     INCIDENTS[kind](features, rng);

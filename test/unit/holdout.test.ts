@@ -139,6 +139,15 @@ describe('injectAnomalies', () => {
     expect(injectAnomalies([], { seed: 1, share: 0.2 })).toEqual([]);
   });
 
+  it('makes anomalies only from windows busy enough to show them, unless none is', () => {
+    const mixed = normals.slice(0, 40).map((w, i) => ({ ...w, features: { ...w.features, count: i % 2 ? 0 : 50 } }));
+    const injected = injectAnomalies(mixed, { seed: 5, share: 0.5, kinds: ['latency_shift'] }).filter((w) => w.label === 1);
+    expect(injected.length).toBe(20);
+    expect(injected.every((w) => w.features.count === 50)).toBe(true);
+    const quiet = mixed.map((w) => ({ ...w, features: { ...w.features, count: 2 } }));
+    expect(injectAnomalies(quiet, { seed: 5, share: 0.1 }).filter((w) => w.label === 1).length).toBe(4);
+  });
+
   it('rejects a share outside (0, 1] and an empty kinds list', () => {
     expect(() => injectAnomalies(normals, { seed: 1, share: 0 })).toThrow(HoldoutOptionsError);
     expect(() => injectAnomalies(normals, { seed: 1, share: 1.5 })).toThrow(/share must be in/);
