@@ -9,41 +9,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, normal } from '../functions/core/random';
+import { VAE_DEFAULTS, type VaeHyperparameters } from '../functions/core/model-contract';
 import { FEATURE_COUNT, TIME_CONTEXT, UPWARD_ONLY } from './vectorize';
 
-/** Training hyperparameters (SageMaker passes them as strings; see parseHyperparameters). */
-export interface VaeHyperparameters {
-  epochs: number;
-  latentDim: number;
-  hiddenUnits: number;
-  embeddingDim: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  /** Windows sampled for training at most (uniformly, seeded). */
-  maxWindows: number;
-  /** Samples of z per window when scoring (reconstruction probability). */
-  scoreSamples: number;
-  /**
-   * Small data sets get more epochs so that training takes at least this many optimiser steps
-   * (at most 10x `epochs`). `epochs` 0 still means no training.
-   */
-  minSteps: number;
-}
+export type { VaeHyperparameters };
 
-/** Defaults: small and fast on 2 cores, enough for 14 features. */
-export const DEFAULT_HYPERPARAMETERS: VaeHyperparameters = {
-  epochs: 12,
-  latentDim: 6,
-  hiddenUnits: 64,
-  embeddingDim: 4,
-  batchSize: 256,
-  learningRate: 0.003,
-  seed: 7,
-  maxWindows: 120_000,
-  scoreSamples: 16,
-  minSteps: 1500,
-};
+/** Defaults (one definition: functions/core/model-contract.ts VAE_DEFAULTS). */
+export const DEFAULT_HYPERPARAMETERS: VaeHyperparameters = { ...VAE_DEFAULTS };
 
 /** Thrown for hyperparameters that cannot train a model. */
 export class HyperparameterError extends Error {

@@ -16,6 +16,44 @@ export const MODEL_CONTENT_TYPE = 'application/json';
  */
 export const ANOMALY_TAIL = 0.01;
 
+/**
+ * Training hyperparameters of the VAE and their defaults: small and fast on 2 cores, enough for
+ * 14 features. The retraining job passes overrides (as strings, SageMaker's convention); the
+ * training entry point (models/vae.ts parseHyperparameters) validates them over these defaults.
+ */
+export interface VaeHyperparameters {
+  epochs: number;
+  latentDim: number;
+  hiddenUnits: number;
+  embeddingDim: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Windows sampled for training at most (uniformly, seeded). */
+  maxWindows: number;
+  /** Samples of z per window when scoring (importance-weighted likelihood). */
+  scoreSamples: number;
+  /**
+   * Small data sets get more epochs so that training takes at least this many optimiser steps
+   * (at most 10x `epochs`). `epochs` 0 still means no training.
+   */
+  minSteps: number;
+}
+
+/** Default hyperparameters (see {@link VaeHyperparameters}). */
+export const VAE_DEFAULTS: Readonly<VaeHyperparameters> = {
+  epochs: 12,
+  latentDim: 6,
+  hiddenUnits: 64,
+  embeddingDim: 4,
+  batchSize: 256,
+  learningRate: 0.003,
+  seed: 7,
+  maxWindows: 120_000,
+  scoreSamples: 16,
+  minSteps: 1500,
+};
+
 /** One window sent to the model. */
 export interface ModelWindow {
   partition: string;

@@ -9,22 +9,16 @@
 import { loadWindows, partitionsWithWindows } from '../profile-builder/builder';
 import { injectAnomalies } from '../core/holdout';
 import { resourceNames, trainingPrefix } from '../core/resources';
-import type { ModelWindow } from '../core/model-contract';
+import { VAE_DEFAULTS, type ModelWindow } from '../core/model-contract';
 import type { WindowFeatures } from '../core/types';
 import type { ObjectStore } from '../adapters/object-store';
 import { s3Uri } from './s3-uri';
 import type { PrepareEvent, PrepareOutput, RetrainingRequest } from './types';
 
 /** Hyperparameters every job gets unless the request overrides them (SageMaker wants strings). */
-export const DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = {
-  epochs: '12',
-  latentDim: '6',
-  hiddenUnits: '64',
-  batchSize: '256',
-  learningRate: '0.003',
-  seed: '7',
-  maxWindows: '120000',
-};
+export const DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(VAE_DEFAULTS).map(([k, v]) => [k, String(v)]),
+);
 
 /** Data set defaults. */
 export const PREPARE_DEFAULTS = {
