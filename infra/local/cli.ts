@@ -14,6 +14,7 @@ import { startLocalStack } from './local-stack';
 import { ensureBaselineProfiles, latestWindowDayEnd, runLocalRetraining } from './retraining';
 import { silentProgress, terminalProgress } from './progress';
 import { registerSensitivityCommand } from './sensitivity-command';
+import { registerSeriesCommand } from './series-command';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
 import { parsePartitionRules } from '../../functions/core/partition';
@@ -247,6 +248,7 @@ program
   });
 
 registerSensitivityCommand(program);
+registerSeriesCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`harbinger: ${err.message}`);
