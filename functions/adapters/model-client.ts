@@ -180,16 +180,21 @@ export type ThresholdsReader = (partition: string, profile: Profile) => Promise<
 
 /**
  * Reads PartitionThresholds from the model bucket (key: `profile.model.thresholdsKey`, else
- * `thresholdsKey(partition, model.version)`), cached per key for the life of the process
- * (a key names one model version, so it never changes). Missing or unreadable: null (the model's
+ * `thresholdsKey(partition, model.version)`), cached per key for `ttlMs` (default 10 min): a key
+ * names one model version, but a kept champion's 24 hours are recomputed in place by each
+ * retraining run. Missing or unreadable: null (the model's
  * deviations then carry [expected, expected] as their band); read errors are not cached.
  */
-export function createThresholdsReader(options: { store: ObjectStore }): ThresholdsReader {
-  const cache = new Map<string, Promise<PartitionThresholds | null>>();
+export function createThresholdsReader(options: { store: ObjectStore; ttlMs?: number; now?: () => number }): ThresholdsReader {
+  const cache = new Map<string, { at: number; value: Promise<PartitionThresholds | null> }>();
+  const ttl = options.ttlMs ?? 10 * 60_000;
+  const now = options.now ?? Date.now;
   return (partition, profile) => {
     if (!profile.model) return Promise.resolve(null);
     const key = profile.model.thresholdsKey ?? thresholdsKey(partition, profile.model.version);
-    let hit = cache.get(key);
+    const cached = cache.get(key);
+    // Re-read after the TTL: a kept champion's thresholds are refreshed in place every run.
+    let hit = cached && now() - cached.at < ttl ? cached.value : undefined;
     if (!hit) {
       hit = options.store.getJson<PartitionThresholds>(key).then(
         (t) => (t && Array.isArray(t.hours) && Array.isArray(t.quantileLevels) ? t : null),
@@ -198,7 +203,7 @@ export function createThresholdsReader(options: { store: ObjectStore }): Thresho
           throw err;
         },
       );
-      cache.set(key, hit);
+      cache.set(key, { at: now(), value: hit });
     }
     return hit;
   };

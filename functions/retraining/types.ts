@@ -139,14 +139,20 @@ export interface PublishEvent {
   partitions: string[];
   /** Reference time, epoch ms: thresholds cover the 24 hours from its hour. */
   now: number;
-  endpointName: string;
+  /** The endpoint serving `jobName` (not needed with `refreshOnly`: the profiles name it). */
+  endpointName?: string;
+  /**
+   * The champion was kept: only recompute its thresholds for the coming hours (same S3 keys its
+   * profiles already name), publish no profile version.
+   */
+  refreshOnly?: boolean;
 }
 
 /** What happened to one partition's profile. */
 export interface PublishedPartition {
   partition: string;
   /** `published`: a new version with the model; `unchanged`: CURRENT already had it (a retry); `skipped`: no baseline profile. */
-  status: 'published' | 'unchanged' | 'skipped';
+  status: 'published' | 'unchanged' | 'skipped' | 'refreshed';
   /** Profile version CURRENT points at afterwards (null when skipped). */
   version: number | null;
   thresholdsKey: string | null;

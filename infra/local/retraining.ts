@@ -363,9 +363,10 @@ export async function runLocalRetraining(stack: LocalStack, options: LocalRetrai
           [S.deploy]: lambda((p: Parameters<typeof deployModel>[0]) => deployModel(p, { hosting: host, endpointName: stack.names.modelEndpoint })),
           [S.checkEndpoint]: lambda((p: Parameters<typeof checkEndpoint>[0]) => checkEndpoint(p, { hosting: host })),
           [S.publish]: lambda((p: Parameters<typeof publishProfiles>[0]) => publishProfiles(p, { models, profiles, invoker })),
+          [S.refreshThresholds]: lambda((p: Parameters<typeof publishProfiles>[0]) => publishProfiles(p, { models, profiles, invoker })),
         },
         waitTimeOverrides: { [S.waitForEndpoint]: 0 },
-        retryIntervalOverrides: Object.fromEntries([S.prepare, S.evaluate, S.deploy, S.checkEndpoint, S.publish].map((s) => [s, 0])),
+        retryIntervalOverrides: Object.fromEntries([S.prepare, S.evaluate, S.deploy, S.checkEndpoint, S.publish, S.refreshThresholds].map((s) => [s, 0])),
       },
     });
     const timeoutMs = options.timeoutMs ?? 30 * 60_000;

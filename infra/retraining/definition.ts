@@ -47,6 +47,7 @@ export const RETRAINING_STATES = {
   checkEndpoint: 'CheckEndpoint',
   endpointReady: 'EndpointReady',
   publish: 'PublishProfiles',
+  refreshThresholds: 'RefreshChampionThresholds',
   succeeded: 'RetrainingSucceeded',
   championKept: 'ChampionKept',
   trainingFailed: 'TrainingFailed',
@@ -197,9 +198,26 @@ export function retrainingDefinition(): Record<string, unknown> {
       ),
       [S.shouldPromote]: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.evaluation.promote', BooleanEquals: true, Next: S.deploy }],
+        Choices: [
+          { Variable: '$.evaluation.promote', BooleanEquals: true, Next: S.deploy },
+          // The champion stays: its thresholds still need the coming 24 hours.
+          { Variable: '$.evaluation.championVersion', IsString: true, Next: S.refreshThresholds },
+        ],
         Default: S.championKept,
       },
+      [S.refreshThresholds]: lambdaTask(
+        'PublishFunctionArn',
+        {
+          'jobName.$': '$.evaluation.championVersion',
+          'partitions.$': '$.prepared.partitions',
+          'now.$': '$.prepared.now',
+          refreshOnly: true,
+        },
+        payloadFields(PUBLISH_FIELDS),
+        '$.published',
+        S.championKept,
+        "The champion's thresholds for the next 24 h from its endpoint -> S3 (same key its profiles name); no new profile version",
+      ),
       [S.deploy]: lambdaTask(
         'DeployFunctionArn',
         {

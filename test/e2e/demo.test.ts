@@ -48,7 +48,7 @@ describe('demo on the embedded default', () => {
     expect(lines[0].detail.partition).toBe('checkout#us-east-1');
     expect(lines[0].detail.change).toBe('opened');
     expect(lines[0].detail.incident.id).toBe(opened[0].incidentId);
-  }, 300_000);
+  }, 600_000);
 
   it('raises no alert on a clean stretch', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'harbinger-e2e-'));
@@ -58,5 +58,5 @@ describe('demo on the embedded default', () => {
     expect(r.model?.windowsScored).toBe(8 * 30);
     expect(r.anomalies).toEqual([]);
     expect(r.alerts).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });

@@ -80,15 +80,15 @@ describe('retraining state machine', () => {
     });
   });
 
-  it('has every RETRAINING_STATES state, and a lambda:invoke task per step Lambda plus the .sync training job', () => {
+  it('has every RETRAINING_STATES state, and lambda:invoke tasks on the step Lambdas (publish twice: new model, kept champion) plus the .sync training job', () => {
     const definition = JSON.parse(stateMachineProps().DefinitionString as string) as { States: Record<string, { Type: string; Resource?: string }> };
     for (const state of Object.values(RETRAINING_STATES)) expect(Object.keys(definition.States), state).toContain(state);
     const tasks = Object.entries(definition.States).filter(([, st]) => st.Type === 'Task');
     expect(tasks.map(([name]) => name).sort()).toEqual(
-      [RETRAINING_STATES.prepare, RETRAINING_STATES.train, RETRAINING_STATES.evaluate, RETRAINING_STATES.deploy, RETRAINING_STATES.checkEndpoint, RETRAINING_STATES.publish].sort(),
+      [RETRAINING_STATES.prepare, RETRAINING_STATES.train, RETRAINING_STATES.evaluate, RETRAINING_STATES.deploy, RETRAINING_STATES.checkEndpoint, RETRAINING_STATES.publish, RETRAINING_STATES.refreshThresholds].sort(),
     );
     expect(definition.States[RETRAINING_STATES.train].Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob.sync');
-    expect(tasks.filter(([, st]) => st.Resource === 'arn:aws:states:::lambda:invoke')).toHaveLength(RETRAINING_STEPS.length);
+    expect(tasks.filter(([, st]) => st.Resource === 'arn:aws:states:::lambda:invoke')).toHaveLength(RETRAINING_STEPS.length + 1);
   });
 
   it('substitutes exactly RETRAINING_SUBSTITUTIONS, each with a resolved value: no placeholder is left after deployment', () => {

@@ -150,7 +150,7 @@ describe.skipIf(!modelReady())('local retraining (aws-local-stepfunctions, emula
     });
     if (second.status !== 'SUCCEEDED') console.error(JSON.stringify(second, null, 2), lines.slice(-40).join('\n'));
     expect(second.status).toBe('SUCCEEDED');
-    expect(second.states).toEqual([S.prepare, S.train, S.evaluate, S.shouldPromote, S.championKept]);
+    expect(second.states).toEqual([S.prepare, S.train, S.evaluate, S.shouldPromote, S.refreshThresholds, S.championKept]);
     expect(second.decision?.promote).toBe(false);
     // The champion was served again (a new model host) and scored on the same holdout.
     expect(second.evaluation?.championVersion).toBe(first.jobName);
@@ -159,6 +159,13 @@ describe.skipIf(!modelReady())('local retraining (aws-local-stepfunctions, emula
     expect(second.output).toMatchObject({ promote: false, reason: second.decision!.reason });
     const after = await Promise.all(PARTITIONS.map((p) => profiles.getCurrent(p.partition)));
     expect(after).toEqual(before);
+    // The kept champion's thresholds were recomputed in place for the coming 24 hours.
+    for (const p of after) {
+      const t = await new ObjectStore({ client: stack.clients.s3, bucket: stack.names.modelBucket }).getJson<PartitionThresholds>(p!.model!.thresholdsKey!);
+      expect(t?.modelVersion).toBe(first.jobName);
+      expect(t?.hours).toHaveLength(24);
+      expect(t?.computedAt).toBe(Math.floor((NOW + MINUTE) / 3_600_000) * 3_600_000);
+    }
   }, 300_000);
 
   it('fails in TrainingFailed with the job\'s output/failure as the cause', async () => {

@@ -88,7 +88,7 @@ describe('retraining definition: structure', () => {
 
   it('catches every Task into a Fail state, retries Lambda service errors, and bounds every Task', () => {
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.map(([n]) => n).sort()).toEqual([S.prepare, S.train, S.evaluate, S.deploy, S.checkEndpoint, S.publish].sort());
+    expect(tasks.map(([n]) => n).sort()).toEqual([S.prepare, S.train, S.evaluate, S.deploy, S.checkEndpoint, S.publish, S.refreshThresholds].sort());
     for (const [name, s] of tasks) {
       const c = s.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
       expect(c[0].ErrorEquals, name).toEqual(['States.ALL']);
@@ -160,6 +160,8 @@ interface StubOptions {
   statuses?: string[];
   trainError?: Error;
   prepareError?: Error;
+  /** The champion's version the evaluation names (a champion exists). */
+  championVersion?: string;
 }
 
 async function runStub(o: StubOptions = {}) {
@@ -185,10 +187,11 @@ async function runStub(o: StubOptions = {}) {
           if (o.trainError) throw o.trainError;
           return { TrainingJobName: (input as unknown as TrainParams).TrainingJobName, TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://m/a/' }, FinalMetricDataList: [{ MetricName: 'holdout:average_precision', Value: 0.9 }] };
         },
-        [S.evaluate]: lambda(S.evaluate, () => evaluation(o.promote ?? true)),
+        [S.evaluate]: lambda(S.evaluate, () => ({ ...evaluation(o.promote ?? true), championVersion: o.championVersion ?? null })),
         [S.deploy]: lambda(S.deploy, () => deployment('Creating')),
         [S.checkEndpoint]: lambda(S.checkEndpoint, (p) => deployment(statuses[Math.min(p.deployment!.checks, statuses.length - 1)], p.deployment!.checks + 1)),
         [S.publish]: lambda(S.publish, (p) => ({ modelVersion: p.jobName, endpointName: p.endpointName, published: [] })),
+        [S.refreshThresholds]: lambda(S.refreshThresholds, (p) => ({ modelVersion: p.jobName, endpointName: 'harbinger-vae', published: [] })),
       },
       waitTimeOverrides: { [S.waitForEndpoint]: 0 },
       retryIntervalOverrides: { [S.prepare]: 0 },
@@ -230,6 +233,14 @@ describe('retraining definition: data flow (stub tasks)', () => {
     expect((r.seen[S.deploy][0] as LambdaInput).Payload).toEqual({ jobName: prepared.jobName, modelDataUrl: 's3://m/a/', image: '000000000000.dkr.ecr.us-east-1.amazonaws.com/harbinger-vae:local', roleArn: 'arn:aws:iam::000000000000:role/harbinger-sagemaker-local' });
     expect((r.seen[S.publish][0] as LambdaInput).Payload).toEqual({ jobName: prepared.jobName, partitions: prepared.partitions, now: prepared.now, endpointName: 'harbinger-vae' });
     expect(r.output).toMatchObject({ published: { modelVersion: prepared.jobName }, deployment: { status: 'InService' }, evaluation: { promote: true } });
+  });
+
+  it('a kept champion gets its thresholds refreshed for the coming hours, with no new profile version', async () => {
+    const r = await runStub({ promote: false, championVersion: 'harbinger-vae-20261101-000000' });
+    expect(r.entered).toEqual([S.prepare, S.train, S.evaluate, S.shouldPromote, S.refreshThresholds, S.championKept]);
+    expect((r.seen[S.refreshThresholds][0] as LambdaInput).Payload).toEqual({ jobName: 'harbinger-vae-20261101-000000', partitions: prepared.partitions, now: prepared.now, refreshOnly: true });
+    expect(r.seen[S.publish]).toBeUndefined();
+    expect(r.output).toMatchObject({ promote: false, championVersion: 'harbinger-vae-20261101-000000' });
   });
 
   it('keeps the champion when the challenger is not promoted, and says why', async () => {
