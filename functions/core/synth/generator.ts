@@ -300,7 +300,7 @@ function partitions(services: readonly ServiceSpec[], incidents: readonly Incide
       const st = flowStats(spec);
       const own = incidents.filter((i) => i.service === spec.name && i.region === region);
       const muted = own
-        .filter((i) => i.kind === 'silent' && (i.magnitude ?? 0) === 0)
+        .filter((i) => i.kind === 'silent' && (i.magnitude ?? 0) === 0 && (i.shape ?? 'step') === 'step')
         .map((i) => [i.start + Math.max(0, i.rampMs ?? 0), i.start + i.durationMs] as const);
       out.push({
         spec,

@@ -13,7 +13,38 @@
  * | `new_error_template` | a never-seen error template appears, the rest stays normal | share of requests hitting it (0.05) |
  *
  * `rampMs` (default 0) ramps the effect in linearly from `start`, to exercise early detection.
+ * `shape` (default `step`) sets how the strength moves over the incident, see {@link envelope}.
  */
+
+/** How an incident's strength moves over its duration. */
+export type IncidentShape = 'step' | 'ramp' | 'spike' | 'drop';
+
+/** All shapes, in documentation order. */
+export const INCIDENT_SHAPES: readonly IncidentShape[] = ['step', 'ramp', 'spike', 'drop'];
+
+/**
+ * Strength in [0, 1] of an incident at `t` (0 outside `[start, start + durationMs)`):
+ * - `step`: full strength at once (after the optional `rampMs` ramp-in) until the end;
+ * - `ramp`: grows linearly from 0 to full over the whole duration (degradations, slow burns);
+ * - `spike`: reaches full strength in the first 10% of the duration, then decays exponentially
+ *   (time constant a quarter of the duration);
+ * - `drop`: full strength at once, then fades linearly to 0 by the end (a hit that recovers).
+ */
+export function envelope(shape: IncidentShape, t: number, start: number, durationMs: number, rampMs = 0): number {
+  if (!(durationMs > 0) || t < start || t >= start + durationMs) return 0;
+  const x = (t - start) / durationMs;
+  const rampIn = rampMs > 0 ? Math.min(1, (t - start) / rampMs) : 1;
+  switch (shape) {
+    case 'ramp':
+      return x;
+    case 'spike':
+      return x < 0.1 ? x / 0.1 : Math.exp(-(x - 0.1) / 0.25);
+    case 'drop':
+      return 1 - x;
+    default:
+      return rampIn;
+  }
+}
 
 /** Kinds of injectable incidents. */
 export type IncidentKind = 'error_burst' | 'latency' | 'error_burst_latency' | 'silent' | 'flood' | 'new_error_template';
@@ -35,8 +66,10 @@ export interface IncidentSpec {
   magnitude?: number;
   /** Latency multiplier of `error_burst_latency` (default 5). */
   latencyFactor?: number;
-  /** Linear ramp-in from `start`, ms (default 0: full strength at once). */
+  /** Linear ramp-in from `start`, ms (default 0: full strength at once; `step` shape only). */
   rampMs?: number;
+  /** How the strength moves over the incident (default `step`), see {@link envelope}. */
+  shape?: IncidentShape;
 }
 
 /** Default `magnitude` per kind. */
@@ -83,6 +116,7 @@ export function validateIncidents(incidents: readonly IncidentSpec[]): void {
   for (const i of incidents) {
     const where = `incident ${i.kind} on ${partitionOf(i.service, i.region)}`;
     if (!INCIDENT_KINDS.includes(i.kind)) throw new Error(`${where}: unknown kind; use one of ${INCIDENT_KINDS.join(', ')}`);
+    if (i.shape !== undefined && !INCIDENT_SHAPES.includes(i.shape)) throw new Error(`${where}: unknown shape "${i.shape}"; use one of ${INCIDENT_SHAPES.join(', ')}`);
     if (!Number.isFinite(i.start) || !(i.durationMs > 0)) throw new Error(`${where}: start must be epoch ms and durationMs > 0`);
     const m = i.magnitude ?? DEFAULT_MAGNITUDE[i.kind];
     const share = i.kind === 'error_burst' || i.kind === 'error_burst_latency' || i.kind === 'new_error_template';
@@ -123,7 +157,7 @@ export function effectAt(
   const e: ActiveEffect = { volume: 1, errorShare: baseErrorShare, incidentShare: 0, latencyFactor: 1, intensity: 0 };
   for (const inc of incidents) {
     if (t < inc.start || t >= inc.start + inc.durationMs) continue;
-    const ramp = inc.rampMs && inc.rampMs > 0 ? Math.min(1, (t - inc.start) / inc.rampMs) : 1;
+    const ramp = envelope(inc.shape ?? 'step', t, inc.start, inc.durationMs, inc.rampMs);
     const m = inc.magnitude ?? DEFAULT_MAGNITUDE[inc.kind];
     e.intensity = Math.max(e.intensity, ramp);
     e.incident ??= inc.kind;
