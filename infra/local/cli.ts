@@ -15,6 +15,7 @@ import { ensureBaselineProfiles, latestWindowDayEnd, runLocalRetraining } from '
 import { silentProgress, terminalProgress } from './progress';
 import { registerSensitivityCommand } from './sensitivity-command';
 import { registerSeriesCommand } from './series-command';
+import { registerScenarioCommand } from './scenario-command';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
 import { parsePartitionRules } from '../../functions/core/partition';
@@ -249,6 +250,7 @@ program
 
 registerSensitivityCommand(program);
 registerSeriesCommand(program);
+registerScenarioCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`harbinger: ${err.message}`);

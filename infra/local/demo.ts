@@ -17,7 +17,8 @@ import { silentProgress, type ProgressUi } from './progress';
 import { STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
-import { labelsFor, type IncidentSpec } from '../../functions/core/synth/incidents';
+import { labelsFor, type IncidentLabel, type IncidentSpec } from '../../functions/core/synth/incidents';
+import { scenarioReport, type ScenarioReport } from '../../functions/core/synth/report';
 import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
 import { runLocalRetraining, type LocalRetrainingResult } from './retraining';
 import { LocalModelHost } from './model-server';
@@ -59,6 +60,11 @@ export interface DemoOptions {
   model?: boolean;
   /** Hyperparameter overrides for the training job (strings or numbers, e.g. `{ epochs: 4 }`). */
   hyperParameters?: Record<string, string | number>;
+  /**
+   * Incidents to inject instead of the default one (a scenario: see functions/core/synth/scenarios).
+   * They must fall inside the live stretch. Ignored with `incident: false`.
+   */
+  incidents?: IncidentSpec[];
 }
 
 /** What the model phase did. */
@@ -106,6 +112,9 @@ export interface DemoResult {
   caught: boolean;
   /** Simulated minutes from incident start to its first alert. */
   detectionDelayMin: number | null;
+  /** Ground truth of every injected incident, and the run scored against it. */
+  labels: IncidentLabel[];
+  report: ScenarioReport;
   /** The VAE phase (null with `model: false`). */
   model: DemoModel | null;
   where: { anomalyBucket: string; datasetBucket: string; table: string; alertsFile: string; dataDir: string };
@@ -275,13 +284,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     await poller.start();
 
-    const incident = options.incident === false ? null : defaultIncident(liveStart, liveMinutes);
-    const label = incident ? labelsFor([incident])[0] : null;
+    const injected = options.incident === false ? [] : (options.incidents ?? [defaultIncident(liveStart, liveMinutes)]);
+    for (const i of injected) {
+      if (i.start < liveStart || i.start + i.durationMs > liveEnd) {
+        throw new Error(`Incident ${i.kind} on ${i.service}#${i.region} (${fmt(i.start)} for ${i.durationMs / MINUTE} min) falls outside the live stretch ${fmt(liveStart)}..${fmt(liveEnd)}: move it or lengthen the stretch.`);
+      }
+    }
+    const labels = labelsFor(injected);
+    const label = labels[0] ?? null;
     print(
       `Streaming ${liveMinutes} live minutes ${fmt(liveStart)}..${fmt(liveEnd)} through Kinesis (simulated clock)` +
-        (label ? `; incident injected: ${label.kind} in ${label.partition} at ${fmt(label.start)}` : '; no incident'),
+        (labels.length ? `; injected: ${labels.map((l) => `${l.kind} in ${l.partition} at ${fmt(l.start)}`).join(', ')}` : '; no incident'),
     );
-    const live = [...generateEvents({ start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: incident ? [incident] : [] })];
+    const live = [...generateEvents({ start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: injected })];
     const byMinute = new Map<number, LogEvent[]>();
     for (const e of live) {
       const m = Math.floor(e.timestamp / MINUTE) * MINUTE;
@@ -327,9 +342,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     poller = undefined;
     const liveMs = Date.now() - tLive;
 
-    const incidentAlerts = label
-      ? anomalies.filter((a) => a.partition === label.partition && a.windowStart >= label.start && a.windowStart <= label.end + 5 * MINUTE)
-      : [];
+    const onIncident = (a: Anomaly): boolean => labels.some((l) => a.partition === l.partition && a.windowStart >= l.start && a.windowStart < l.end + 5 * MINUTE);
+    const incidentAlerts = anomalies.filter(onIncident);
+    const report = scenarioReport(labels, anomalies, { start: liveStart, end: liveEnd }, built.map((b) => b.partition));
     const falseAlerts = anomalies.filter((a) => !incidentAlerts.includes(a));
     const first = incidentAlerts.length ? incidentAlerts.reduce((m, a) => Math.min(m, a.windowStart), Infinity) : null;
     return {
@@ -352,6 +367,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       falseAlerts,
       caught: incidentAlerts.length > 0,
       detectionDelayMin: first !== null && label ? (first - label.start) / MINUTE : null,
+      labels,
+      report,
       model,
       where: { anomalyBucket: names.anomalyBucket, datasetBucket: names.datasetBucket, table: names.table, alertsFile, dataDir },
       timingsMs: { startup: startupMs, history: historyMs, model: modelMs, live: liveMs, total: Date.now() - t0 },

@@ -1,0 +1,80 @@
+/**
+ * A scenario run's report, computed from its ground truth: which injected incidents were caught,
+ * how fast, how many anomalies were true, and how often clean stretches raised anything.
+ */
+import type { IncidentLabel } from './incidents';
+
+const MINUTE = 60_000;
+
+/** The verdict on one injected incident. */
+export interface LabelOutcome extends IncidentLabel {
+  detected: boolean;
+  /** Minutes from the incident's start to its first anomalous window (null when missed). */
+  delayMin: number | null;
+  /** Anomalous windows matched to it. */
+  anomalies: number;
+}
+
+/** What a scenario run measured. */
+export interface ScenarioReport {
+  incidents: LabelOutcome[];
+  /** Detected incidents / injected incidents. */
+  recall: number;
+  /** Anomalous windows matching an incident / all anomalous windows (1 when there are none). */
+  precision: number;
+  anomalies: number;
+  falseAnomalies: number;
+  /** Partition-hours outside every incident (plus its grace period). */
+  cleanPartitionHours: number;
+  /** Anomalous windows outside incidents per clean partition-hour. */
+  falseAlertsPerPartitionHour: number;
+  /** Mean delay over detected incidents, minutes (null when none was detected). */
+  meanDelayMin: number | null;
+}
+
+/** Options of {@link scenarioReport}. */
+export interface ReportOptions {
+  /** Anomalies this long after an incident's end still count as caused by it. Default 5 min. */
+  graceMs?: number;
+}
+
+/**
+ * Scores anomalies against ground truth. An anomaly matches a label when it is in the label's
+ * partition and its window starts in `[start, end + grace)`.
+ * @param span - the scored stretch `[start, end)`, epoch ms
+ * @param partitions - every partition scored in that stretch
+ */
+export function scenarioReport(
+  labels: readonly IncidentLabel[],
+  anomalies: ReadonlyArray<{ partition: string; windowStart: number }>,
+  span: { start: number; end: number },
+  partitions: readonly string[],
+  options: ReportOptions = {},
+): ScenarioReport {
+  const grace = options.graceMs ?? 5 * MINUTE;
+  const matches = (l: IncidentLabel, a: { partition: string; windowStart: number }): boolean =>
+    a.partition === l.partition && a.windowStart >= l.start && a.windowStart < l.end + grace;
+  const incidents: LabelOutcome[] = labels.map((l) => {
+    const mine = anomalies.filter((a) => matches(l, a));
+    const first = mine.length ? Math.min(...mine.map((a) => a.windowStart)) : null;
+    return { ...l, detected: mine.length > 0, delayMin: first === null ? null : Math.max(0, (first - l.start) / MINUTE), anomalies: mine.length };
+  });
+  const falseAnomalies = anomalies.filter((a) => !labels.some((l) => matches(l, a))).length;
+  let cleanMinutes = 0;
+  for (const p of partitions) {
+    const busy = labels.filter((l) => l.partition === p);
+    for (let t = span.start; t < span.end; t += MINUTE) if (!busy.some((l) => t >= l.start && t < l.end + grace)) cleanMinutes++;
+  }
+  const cleanPartitionHours = cleanMinutes / 60;
+  const detected = incidents.filter((i) => i.detected);
+  return {
+    incidents,
+    recall: labels.length ? detected.length / labels.length : 1,
+    precision: anomalies.length ? (anomalies.length - falseAnomalies) / anomalies.length : 1,
+    anomalies: anomalies.length,
+    falseAnomalies,
+    cleanPartitionHours,
+    falseAlertsPerPartitionHour: cleanPartitionHours > 0 ? falseAnomalies / cleanPartitionHours : 0,
+    meanDelayMin: detected.length ? detected.reduce((s, i) => s + (i.delayMin ?? 0), 0) / detected.length : null,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * End to end: `harbinger scenario` on the embedded default, with a custom spec holding an error
+ * burst in one partition and a silent service in another. The report is computed from the
+ * scenario's ground truth; both incidents must be caught quickly and nothing else raised.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ScenarioReport } from '../../functions/core/synth/report';
+
+describe('harbinger scenario', () => {
+  it('runs an error burst and a silent service, and reports recall, precision and delay from the labels', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harbinger-scenario-'));
+    const spec = join(dir, 'spec.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'burst-and-silence',
+        incidents: [
+          { kind: 'error_burst', partition: 'payments#eu-west-1', start: '2026-11-16T15:15:00Z', durationMinutes: 8, magnitude: 0.3 },
+          { kind: 'silent', partition: 'gateway#us-east-1', start: '2026-11-16T15:35:00Z', durationMinutes: 12 },
+        ],
+      }),
+    );
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/cli.ts', 'scenario', '--spec', spec, '--history-days', '3', '--no-model', '--data-dir', join(dir, 'run')], {
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => done({ code, stdout, stderr }));
+    });
+    if (out.code !== 0) console.error(out.stdout.slice(-3000), out.stderr.slice(-3000));
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/Scenario burst-and-silence/);
+    const saved = JSON.parse(readFileSync(join(dir, 'run', 'scenario-report.json'), 'utf8')) as { report: ScenarioReport; labels: unknown[] };
+    expect(saved.labels).toHaveLength(2);
+    const r = saved.report;
+    expect(r.recall).toBe(1);
+    expect(r.precision).toBeGreaterThanOrEqual(0.9);
+    expect(r.falseAlertsPerPartitionHour).toBeLessThanOrEqual(0.2);
+    for (const i of r.incidents) expect(i.delayMin!).toBeLessThanOrEqual(5);
+  }, 600_000);
+});

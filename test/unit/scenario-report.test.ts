@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { scenarioReport } from '../../functions/core/synth/report';
+import type { IncidentLabel } from '../../functions/core/synth/incidents';
+
+const T = Date.UTC(2026, 10, 16, 15, 0);
+const MIN = 60_000;
+const labels: IncidentLabel[] = [
+  { partition: 'a#r', start: T + 10 * MIN, end: T + 20 * MIN, kind: 'error_burst' },
+  { partition: 'b#r', start: T + 30 * MIN, end: T + 40 * MIN, kind: 'silent' },
+];
+
+describe('scenarioReport', () => {
+  it('matches anomalies to incidents within the grace period and measures the delay', () => {
+    const anomalies = [
+      { partition: 'a#r', windowStart: T + 12 * MIN },
+      { partition: 'a#r', windowStart: T + 24 * MIN }, // within 5 min after the end
+      { partition: 'a#r', windowStart: T + 26 * MIN }, // too late: false
+      { partition: 'b#r', windowStart: T + 12 * MIN }, // wrong partition: false
+    ];
+    const r = scenarioReport(labels, anomalies, { start: T, end: T + 60 * MIN }, ['a#r', 'b#r']);
+    expect(r.incidents.map((i) => [i.detected, i.delayMin, i.anomalies])).toEqual([
+      [true, 2, 2],
+      [false, null, 0],
+    ]);
+    expect(r.recall).toBe(0.5);
+    expect(r.precision).toBe(0.5);
+    expect(r.falseAnomalies).toBe(2);
+    // 2 partitions x 60 min minus 15 busy minutes each (10 + 5 grace) = 90 clean minutes.
+    expect(r.cleanPartitionHours).toBe(1.5);
+    expect(r.falseAlertsPerPartitionHour).toBeCloseTo(2 / 1.5, 12);
+    expect(r.meanDelayMin).toBe(2);
+  });
+
+  it('a clean run with no anomaly is perfect, with nothing to detect', () => {
+    const r = scenarioReport([], [], { start: T, end: T + 60 * MIN }, ['a#r']);
+    expect(r).toMatchObject({ recall: 1, precision: 1, falseAlertsPerPartitionHour: 0, meanDelayMin: null, cleanPartitionHours: 1 });
+  });
+});
