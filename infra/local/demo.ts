@@ -14,7 +14,7 @@ import { KinesisPoller } from './poller';
 import { putPayloads } from './replay';
 import { LocalAlertSink } from './alert-sink';
 import { silentProgress, type ProgressUi } from './progress';
-import { STREAM_DEFAULTS, windowBatchKey, catalogueKey } from '../../functions/core/resources';
+import { STREAM_DEFAULTS, windowBatchKey, catalogueKey, scenarioRunPrefix } from '../../functions/core/resources';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentLabel, type IncidentSpec } from '../../functions/core/synth/incidents';
@@ -65,6 +65,11 @@ export interface DemoOptions {
    * They must fall inside the live stretch. Ignored with `incident: false`.
    */
   incidents?: IncidentSpec[];
+  /**
+   * Store the run in the synthetic bucket under scenarioRunPrefix(id): spec, labels, generated
+   * events and report (a scenario run). Default: not stored.
+   */
+  scenarioRun?: { id: string; spec: unknown };
 }
 
 /** What the model phase did. */
@@ -345,6 +350,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const onIncident = (a: Anomaly): boolean => labels.some((l) => a.partition === l.partition && a.windowStart >= l.start && a.windowStart < l.end + 5 * MINUTE);
     const incidentAlerts = anomalies.filter(onIncident);
     const report = scenarioReport(labels, anomalies, { start: liveStart, end: liveEnd }, built.map((b) => b.partition));
+    if (options.scenarioRun) {
+      const synthetic = new ObjectStore({ client: awsClients().s3, bucket: names.syntheticBucket });
+      const prefix = scenarioRunPrefix(options.scenarioRun.id);
+      await synthetic.putJson(`${prefix}spec.json`, options.scenarioRun.spec);
+      await synthetic.putJson(`${prefix}labels.json`, labels);
+      await synthetic.putJsonLines(`${prefix}events.jsonl.gz`, live);
+      await synthetic.putJson(`${prefix}report.json`, report);
+      print(`  scenario run stored at s3://${names.syntheticBucket}/${prefix} (spec, labels, ${live.length.toLocaleString('en-US')} events, report)`);
+    }
     const falseAlerts = anomalies.filter((a) => !incidentAlerts.includes(a));
     const first = incidentAlerts.length ? incidentAlerts.reduce((m, a) => Math.min(m, a.windowStart), Infinity) : null;
     return {

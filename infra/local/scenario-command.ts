@@ -104,6 +104,7 @@ Examples:
         historyDays: o.historyDays,
         seed: o.seed,
         incidents: scenario.incidents,
+        scenarioRun: { id: `${scenario.name}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`, spec: { name: scenario.name, incidents: scenario.incidents } },
         model: o.model,
         dataDir: o.dataDir,
         ui,

@@ -4,7 +4,7 @@
  * scenario's ground truth; both incidents must be caught quickly and nothing else raised.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,12 @@ describe('harbinger scenario', () => {
     expect(r.precision).toBeGreaterThanOrEqual(0.9);
     expect(r.falseAlertsPerPartitionHour).toBeLessThanOrEqual(0.2);
     for (const i of r.incidents) expect(i.delayMin!).toBeLessThanOrEqual(5);
+    // The run is stored in the synthetic bucket (s3rver keeps objects on disk under the data dir).
+    const runs = join(dir, 'run', 'emulators', 's3', 'harbinger-synthetic', 'scenario-runs');
+    const [run] = readdirSync(runs);
+    expect(run).toMatch(/^burst-and-silence-/);
+    const objects = readdirSync(join(runs, run)).filter((f) => f.endsWith('._S3rver_object')).sort();
+    expect(objects).toEqual(['events.jsonl.gz._S3rver_object', 'labels.json._S3rver_object', 'report.json._S3rver_object', 'spec.json._S3rver_object']);
+    expect(JSON.parse(readFileSync(join(runs, run, 'labels.json._S3rver_object'), 'utf8'))).toEqual(saved.labels);
   }, 600_000);
 });

@@ -8,6 +8,7 @@ import {
   resourceNames,
   STREAM_DEFAULTS,
   TABLE_SCHEMA,
+  scenarioRunPrefix,
   thresholdsKey,
   trainingPrefix,
   windowBatchKey,
@@ -213,5 +214,6 @@ describe('model keys', () => {
     expect(trainingPrefix('harbinger-vae-20261116-150000')).toBe('training/harbinger-vae-20261116-150000/');
     expect(thresholdsKey(P, 'harbinger-vae-1')).toBe('thresholds/partition=checkout%23eu-west-1/harbinger-vae-1.json');
     expect(thresholdsKey(P_SEG, 'v')).not.toBe(thresholdsKey(P, 'v'));
+    expect(scenarioRunPrefix('error-burst-20261116T1530')).toBe('scenario-runs/error-burst-20261116T1530/');
   });
 });
