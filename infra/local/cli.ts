@@ -14,6 +14,7 @@ import { startLocalStack } from './local-stack';
 import { ensureBaselineProfiles, latestWindowDayEnd, runLocalRetraining } from './retraining';
 import { silentProgress, terminalProgress } from './progress';
 import { registerSensitivityCommand } from './sensitivity-command';
+import { wholeNumber } from './cli-args';
 import { registerSeriesCommand } from './series-command';
 import { registerScenarioCommand } from './scenario-command';
 import { listFiles, readLogFile } from './files';
@@ -21,11 +22,7 @@ import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/c
 import { parsePartitionRules } from '../../functions/core/partition';
 import type { Anomaly, LogEvent, Profile } from '../../functions/core/types';
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number, got "${v}"`);
-  return n;
-};
+const int = wholeNumber;
 const fraction = (v: string): number => {
   const n = Number(v);
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`must be between 0 and 1 (exclusive), got "${v}"`);

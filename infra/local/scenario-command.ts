@@ -9,16 +9,12 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveScenario, SCENARIO_NAMES, SCENARIOS, type ResolvedScenario } from '../../functions/core/synth/scenarios';
 import { runDemo, type DemoResult } from './demo';
+import { wholeNumber } from './cli-args';
 import { silentProgress, terminalProgress } from './progress';
 
 const MINUTE = 60_000;
 const LIVE_START = Date.UTC(2026, 10, 16, 15, 0);
 
-const whole = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number, got "${v}"`);
-  return n;
-};
 
 /** Options of the command, as commander parses them. */
 interface ScenarioOptions {
@@ -71,14 +67,14 @@ export function registerScenarioCommand(program: Command): void {
     .description('run a test scenario on this machine (emulators, real handlers) and report recall, precision, false alerts and detection delay from its ground truth')
     .argument('[name]', `library scenario: ${SCENARIO_NAMES.join(', ')}`)
     .option('--partition <key...>', 'partitions it hits (service#region)', ['checkout#us-east-1'])
-    .option('--at-minute <n>', 'when it starts, minutes into the live stretch', whole('--at-minute'), 20)
-    .option('--duration <minutes>', "how long it lasts (default: the scenario's)", whole('--duration'))
+    .option('--at-minute <n>', 'when it starts, minutes into the live stretch', wholeNumber('--at-minute'), 20)
+    .option('--duration <minutes>', "how long it lasts (default: the scenario's)", wholeNumber('--duration'))
     .option('--magnitude <x>', "strength (default: the scenario's; see the README table)", (v) => Number(v))
     .option('--shape <shape>', 'step, ramp, spike or drop')
     .option('--spec <file>', 'a custom scenario as JSON ({"name", "incidents": [...]}, see the README)')
-    .option('--history-days <n>', 'days of history to learn baselines from', whole('--history-days'), 3)
+    .option('--history-days <n>', 'days of history to learn baselines from', wholeNumber('--history-days'), 3)
     .option('--no-model', 'statistical detectors only (skips training the VAE)')
-    .option('--seed <n>', 'random seed', whole('--seed'), 7)
+    .option('--seed <n>', 'random seed', wholeNumber('--seed'), 7)
     .option('--data-dir <dir>', 'where emulator data, alerts and scenario-report.json go', '.harbinger/scenario')
     .option('--json', 'print the report as JSON only')
     .addHelpText(

@@ -6,9 +6,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { scoreSeries, SERIES_ALERT_LEVEL, type SeriesRow, type SeriesScore } from '../../models/series';
 import { terminalProgress, silentProgress } from './progress';
+import { wholeNumber } from './cli-args';
 
 /** Thrown when a CSV cannot be scored at all (missing file, no header, unknown column, no usable row). */
 export class SeriesCsvError extends Error {
@@ -244,11 +245,6 @@ function printSummary(s: ScoreSeriesSummary, print: (line: string) => void): voi
   print(`  written: ${s.out} (${s.seconds.toFixed(1)} s)`);
 }
 
-const positiveInt = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 20) throw new InvalidArgumentError(`${name} must be a whole number >= 20, got "${v}"`);
-  return n;
-};
 
 /** Adds the `score-series` command to a commander program. */
 export function registerSeriesCommand(program: Command): void {
@@ -259,12 +255,8 @@ export function registerSeriesCommand(program: Command): void {
     .option('--out <file>', 'where to write timestamp,anomaly_score (default: <name>.scores.csv next to the input)')
     .option('--columns <a,b>', 'value columns to score together (default: every column but the time column)', (v) => v.split(',').map((c) => c.trim()).filter(Boolean))
     .option('--time-column <name>', 'name of the time column (default: the one named "timestamp", else the first column)')
-    .option('--warmup <rows>', 'rows before the model is first fitted (default: 15% of the rows, 100..750, as NAB\'s probation)', positiveInt('--warmup'))
-    .option('--seed <n>', 'random seed (same seed, same scores; default 7)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--seed must be a whole number, got "${v}"`);
-      return n;
-    })
+    .option('--warmup <rows>', 'rows before the model is first fitted (default: 15% of the rows, 100..750, as NAB\'s probation)', wholeNumber('--warmup', 20))
+    .option('--seed <n>', 'random seed (same seed, same scores; default 7)', wholeNumber('--seed'))
     .option('--quiet', 'print nothing but errors')
     .addHelpText(
       'after',
