@@ -40,6 +40,17 @@ export class ObjectStore {
     return JSON.parse(text) as T;
   }
 
+  /** Reads newline-delimited JSON (gunzipped when the key ends with .gz), or null when the key does not exist. */
+  async getJsonLines<T>(key: string): Promise<T[] | null> {
+    const bytes = await this.getBytes(key);
+    if (!bytes) return null;
+    const text = (key.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    return text
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as T);
+  }
+
   /** Reads raw bytes, or null when the key does not exist. */
   async getBytes(key: string): Promise<Buffer | null> {
     try {

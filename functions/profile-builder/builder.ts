@@ -3,7 +3,6 @@
  * dataset bucket (written by the window closer, or by a history import) and the partition's template
  * catalogue. Used by the profile-builder Lambda and by the embedded runtime.
  */
-import { gunzipSync } from 'node:zlib';
 import { buildProfile } from '../core/profile';
 import { forEachLimit } from '../core/concurrency';
 import { catalogueKey, windowsPrefix } from '../core/resources';
@@ -49,9 +48,7 @@ export async function loadWindows(datasets: ObjectStore, partition: string, from
   const out: WindowFeatures[] = [];
   await forEachLimit(keys, concurrency, async (key) => {
     if (key.endsWith('.jsonl.gz')) {
-      const bytes = await datasets.getBytes(key);
-      if (!bytes) return;
-      for (const line of gunzipSync(bytes).toString('utf8').split('\n')) if (line) out.push(JSON.parse(line) as WindowFeatures);
+      for (const w of (await datasets.getJsonLines<WindowFeatures>(key)) ?? []) out.push(w);
     } else {
       const w = await datasets.getJson<WindowFeatures>(key);
       if (w) out.push(w);

@@ -4,7 +4,6 @@
  * champion's from invoking the current champion endpoint with the very same labelled holdout.
  * The promotion rule (core/evaluation decidePromotion) decides.
  */
-import { gunzipSync } from 'node:zlib';
 import { decidePromotion, holdoutMetrics, type HoldoutMetrics } from '../core/evaluation';
 import type { HoldoutWindow } from '../core/holdout';
 import type { ObjectStore } from '../adapters/object-store';
@@ -72,12 +71,7 @@ export async function readHoldout(models: ObjectStore, holdoutS3Uri: string): Pr
   if (bucket !== models.bucket) throw new HoldoutReadError(`Holdout ${holdoutS3Uri} is not in the model bucket ${models.bucket}.`);
   const keys = (await models.list(key)).filter((k) => /\.jsonl(\.gz)?$/.test(k)).sort();
   const out: HoldoutWindow[] = [];
-  for (const k of keys) {
-    const bytes = await models.getBytes(k);
-    if (!bytes) continue;
-    const text = (k.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-    for (const line of text.split('\n')) if (line.trim()) out.push(JSON.parse(line) as HoldoutWindow);
-  }
+  for (const k of keys) for (const w of (await models.getJsonLines<HoldoutWindow>(k)) ?? []) out.push(w);
   if (out.length === 0) throw new HoldoutReadError(`No holdout windows under ${holdoutS3Uri}: was PrepareDataset's output written?`);
   return out;
 }

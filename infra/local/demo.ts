@@ -18,7 +18,7 @@ import { STREAM_DEFAULTS, windowBatchKey, catalogueKey, scenarioRunPrefix } from
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentLabel, type IncidentSpec } from '../../functions/core/synth/incidents';
-import { scenarioReport, type ScenarioReport } from '../../functions/core/synth/report';
+import { matchesIncident, scenarioReport, type ScenarioReport } from '../../functions/core/synth/report';
 import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
 import { runLocalRetraining, type LocalRetrainingResult } from './retraining';
 import { LocalModelHost } from './model-server';
@@ -347,8 +347,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     poller = undefined;
     const liveMs = Date.now() - tLive;
 
-    const onIncident = (a: Anomaly): boolean => labels.some((l) => a.partition === l.partition && a.windowStart >= l.start && a.windowStart < l.end + 5 * MINUTE);
-    const incidentAlerts = anomalies.filter(onIncident);
+    const incidentAlerts = anomalies.filter((a) => labels.some((l) => matchesIncident(l, a)));
     const report = scenarioReport(labels, anomalies, { start: liveStart, end: liveEnd }, built.map((b) => b.partition));
     if (options.scenarioRun) {
       const synthetic = new ObjectStore({ client: awsClients().s3, bucket: names.syntheticBucket });

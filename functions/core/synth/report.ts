@@ -32,6 +32,14 @@ export interface ScenarioReport {
   meanDelayMin: number | null;
 }
 
+/** Anomalies this long after an incident's end still count as caused by it. */
+export const DEFAULT_GRACE_MS = 5 * MINUTE;
+
+/** True when an anomalous window belongs to an incident: same partition, start in `[start, end + grace)`. */
+export function matchesIncident(label: IncidentLabel, anomaly: { partition: string; windowStart: number }, graceMs = DEFAULT_GRACE_MS): boolean {
+  return anomaly.partition === label.partition && anomaly.windowStart >= label.start && anomaly.windowStart < label.end + graceMs;
+}
+
 /** Options of {@link scenarioReport}. */
 export interface ReportOptions {
   /** Anomalies this long after an incident's end still count as caused by it. Default 5 min. */
@@ -51,9 +59,8 @@ export function scenarioReport(
   partitions: readonly string[],
   options: ReportOptions = {},
 ): ScenarioReport {
-  const grace = options.graceMs ?? 5 * MINUTE;
-  const matches = (l: IncidentLabel, a: { partition: string; windowStart: number }): boolean =>
-    a.partition === l.partition && a.windowStart >= l.start && a.windowStart < l.end + grace;
+  const grace = options.graceMs ?? DEFAULT_GRACE_MS;
+  const matches = (l: IncidentLabel, a: { partition: string; windowStart: number }): boolean => matchesIncident(l, a, grace);
   const incidents: LabelOutcome[] = labels.map((l) => {
     const mine = anomalies.filter((a) => matches(l, a));
     const first = mine.length ? Math.min(...mine.map((a) => a.windowStart)) : null;
@@ -63,7 +70,7 @@ export function scenarioReport(
   let cleanMinutes = 0;
   for (const p of partitions) {
     const busy = labels.filter((l) => l.partition === p);
-    for (let t = span.start; t < span.end; t += MINUTE) if (!busy.some((l) => t >= l.start && t < l.end + grace)) cleanMinutes++;
+    for (let t = span.start; t < span.end; t += MINUTE) if (!busy.some((l) => matchesIncident(l, { partition: p, windowStart: t }, grace))) cleanMinutes++;
   }
   const cleanPartitionHours = cleanMinutes / 60;
   const detected = incidents.filter((i) => i.detected);
