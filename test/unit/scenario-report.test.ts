@@ -13,7 +13,7 @@ describe('scenarioReport', () => {
   it('matches anomalies to incidents within the grace period and measures the delay', () => {
     const anomalies = [
       { partition: 'a#r', windowStart: T + 12 * MIN },
-      { partition: 'a#r', windowStart: T + 24 * MIN }, // within 5 min after the end
+      { partition: 'a#r', windowStart: T + 25 * MIN }, // 5 min after the end: still the incident's
       { partition: 'a#r', windowStart: T + 26 * MIN }, // too late: false
       { partition: 'b#r', windowStart: T + 12 * MIN }, // wrong partition: false
     ];
@@ -25,9 +25,10 @@ describe('scenarioReport', () => {
     expect(r.recall).toBe(0.5);
     expect(r.precision).toBe(0.5);
     expect(r.falseAnomalies).toBe(2);
-    // 2 partitions x 60 min minus 15 busy minutes each (10 + 5 grace) = 90 clean minutes.
-    expect(r.cleanPartitionHours).toBe(1.5);
-    expect(r.falseAlertsPerPartitionHour).toBeCloseTo(2 / 1.5, 12);
+    // 2 partitions x 60 min minus 16 busy minutes each (10, then 5 grace minutes and the one at
+    // end + grace inclusive) = 88 clean minutes.
+    expect(r.cleanPartitionHours).toBeCloseTo(88 / 60, 12);
+    expect(r.falseAlertsPerPartitionHour).toBeCloseTo(2 / (88 / 60), 12);
     expect(r.meanDelayMin).toBe(2);
   });
 

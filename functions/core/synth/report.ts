@@ -35,9 +35,9 @@ export interface ScenarioReport {
 /** Anomalies this long after an incident's end still count as caused by it. */
 export const DEFAULT_GRACE_MS = 5 * MINUTE;
 
-/** True when an anomalous window belongs to an incident: same partition, start in `[start, end + grace)`. */
+/** True when an anomalous window belongs to an incident: same partition, start in `[start, end + grace]`. */
 export function matchesIncident(label: IncidentLabel, anomaly: { partition: string; windowStart: number }, graceMs = DEFAULT_GRACE_MS): boolean {
-  return anomaly.partition === label.partition && anomaly.windowStart >= label.start && anomaly.windowStart < label.end + graceMs;
+  return anomaly.partition === label.partition && anomaly.windowStart >= label.start && anomaly.windowStart <= label.end + graceMs;
 }
 
 /** Options of {@link scenarioReport}. */
@@ -48,7 +48,7 @@ export interface ReportOptions {
 
 /**
  * Scores anomalies against ground truth. An anomaly matches a label when it is in the label's
- * partition and its window starts in `[start, end + grace)`.
+ * partition and its window starts in `[start, end + grace]` (as the demo has always counted).
  * @param span - the scored stretch `[start, end)`, epoch ms
  * @param partitions - every partition scored in that stretch
  */
