@@ -7,6 +7,7 @@ import { parsePartitionRules } from '../functions/core/partition';
 import { resourceNames, STREAM_DEFAULTS } from '../functions/core/resources';
 import { AlertBus } from './constructs/alert-bus';
 import { Buckets } from './constructs/buckets';
+import { Feedback } from './constructs/feedback';
 import { handlerEnvironment } from './constructs/harbinger-function';
 import { LogStream } from './constructs/log-stream';
 import { LogSubscription } from './constructs/log-subscription';
@@ -148,6 +149,8 @@ export class HarbingerStack extends Stack {
   public readonly retraining: Retraining;
   /** Log group subscriptions, when log groups were given. */
   public readonly logSubscription?: LogSubscription;
+  /** Feedback function: true/false positive labels on anomalies. */
+  public readonly feedback: Feedback;
 
   constructor(scope: Construct, id: string, props: HarbingerStackProps = {}) {
     super(scope, id, {
@@ -233,6 +236,13 @@ export class HarbingerStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    this.feedback = new Feedback(this, 'Feedback', {
+      table: this.stateTable.table,
+      anomalyBucket: this.buckets.anomalyBucket,
+      environment,
+      logRetention: props.logRetention,
+    });
+
     if (props.logGroupNames && props.logGroupNames.length > 0) {
       this.logSubscription = new LogSubscription(this, 'LogSubscription', {
         logGroupNames: props.logGroupNames,
@@ -257,6 +267,7 @@ export class HarbingerStack extends Stack {
     output('ProfileBuilderFunctionName', this.profileBuilder.function.functionName, 'Profile builder Lambda function (daily; invoke with {"partition": "..."} to rebuild one)');
     output('ModelBucketName', this.buckets.modelBucket.bucketName, 'S3 bucket of retraining data sets, model artifacts and proactive thresholds');
     output('RetrainingStateMachineArn', this.retraining.stateMachine.stateMachineArn, 'Step Functions state machine retraining the VAE (start with {} or {"days": 14})');
+    output('FeedbackFunctionName', this.feedback.function.functionName, 'Feedback Lambda: invoke with {"partition": "...", "anomalyId": "...", "verdict": "false_positive"} to label an alert');
     output('ModelEndpointName', this.retraining.endpointName, 'SageMaker endpoint serving the champion VAE (created by the first promotion)');
     output('ScorerFailureQueueUrl', this.scorer.failureQueue.queueUrl, 'SQS queue of batches the scorer gave up on');
   }

@@ -88,6 +88,19 @@ export function anomalyKey(partition: string, windowStart: number, id: string): 
   return `anomalies/partition=${encodeURIComponent(partition)}/date=${d.slice(0, 10)}/${d.slice(11, 16).replace(':', '')}-${id}.json`;
 }
 
+/**
+ * S3 object key (anomaly bucket) of the label a person gave an anomaly: the anomaly's key under
+ * `labels/` instead of `anomalies/`, so a relabel overwrites it (idempotent).
+ */
+export function labelKey(partition: string, windowStart: number, anomalyId: string): string {
+  return anomalyKey(partition, windowStart, anomalyId).replace(/^anomalies\//, 'labels/');
+}
+
+/** Prefix of a partition's stored anomalies (`kind` 'anomalies') or labels ('labels') in the anomaly bucket. */
+export function partitionPrefix(kind: 'anomalies' | 'labels', partition: string): string {
+  return `${kind}/partition=${encodeURIComponent(partition)}/`;
+}
+
 /** S3 object key for a closed window's features (training data). */
 export function windowFeaturesKey(partition: string, windowStart: number): string {
   const d = new Date(windowStart).toISOString();

@@ -12,6 +12,8 @@ import { resourceNames, trainingPrefix } from '../core/resources';
 import { VAE_DEFAULTS, type ModelWindow } from '../core/model-contract';
 import type { WindowFeatures } from '../core/types';
 import type { ObjectStore } from '../adapters/object-store';
+import { LabelStore } from '../adapters/label-store';
+import { windowsToExclude } from '../core/feedback';
 import { s3Uri } from './s3-uri';
 import type { PrepareEvent, PrepareOutput, RetrainingRequest } from './types';
 
@@ -97,19 +99,15 @@ export function splitByTime<T extends { windowStart: number }>(windows: readonly
 }
 
 /**
- * Window starts (minute, epoch ms) of a partition's stored anomalies within [from, to), from the
- * anomaly keys alone (`anomalies/partition=<p>/date=<YYYY-MM-DD>/<HHMM>-<id>.json`).
+ * Window starts (minute, epoch ms) to leave out of a partition's training data within [from, to):
+ * every stored anomaly's window (from the anomaly keys alone), except windows whose anomalies were
+ * all labelled false positives by a person (those were normal; see core/feedback).
  */
 export async function anomalousWindowStarts(anomalies: ObjectStore, partition: string, from: number, to: number): Promise<Set<number>> {
-  const out = new Set<number>();
-  const keys = await anomalies.list(`anomalies/partition=${encodeURIComponent(partition)}/`);
-  for (const k of keys) {
-    const m = /\/date=(\d{4}-\d{2}-\d{2})\/(\d{2})(\d{2})-/.exec(k);
-    if (!m) continue;
-    const t = Date.parse(`${m[1]}T${m[2]}:${m[3]}:00Z`);
-    if (t >= from && t < to) out.add(t);
-  }
-  return out;
+  const store = new LabelStore(anomalies);
+  const refs = await store.anomalyRefs(partition, from, to);
+  if (refs.length === 0) return new Set();
+  return windowsToExclude(refs, await store.list(partition, from, to));
 }
 
 const toModelWindow = (w: WindowFeatures): ModelWindow => ({ partition: w.partition, windowStart: w.windowStart, features: w.features });

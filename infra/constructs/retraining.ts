@@ -307,8 +307,10 @@ export class Retraining extends Construct {
       fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
     };
     // prepare: lists and reads window features, lists stored anomalies (their keys say which windows
-    // to leave out; no anomaly object is read), writes the run's data set under training/.
+    // to leave out; no anomaly object is read), reads labels (a window whose anomalies were all
+    // labelled false positives is normal again), writes the run's data set under training/.
     allow(prepare, 'ListSources', ['s3:ListBucket'], [props.datasetBucket.bucketArn, props.anomalyBucket.bucketArn]);
+    allow(prepare, 'ReadLabels', ['s3:GetObject'], [props.anomalyBucket.arnForObjects('labels/*')]);
     allow(prepare, 'ReadWindowFeatures', ['s3:GetObject'], [props.datasetBucket.arnForObjects(`${RETRAINING_PREFIXES.windows}*`)]);
     allow(prepare, 'WriteTrainingData', ['s3:PutObject'], [props.modelBucket.arnForObjects(`${RETRAINING_PREFIXES.training}*`)]);
     // evaluate: reads the holdout channel and CURRENT profiles (which model is champion), scores the
@@ -434,6 +436,7 @@ export class Retraining extends Construct {
     );
     acknowledgeNag(
       prepare.role,
+      ...wildcardResourceAcks([props.anomalyBucket], '/labels/*', (p) => `The retraining prepare step reads the labels people gave anomalies (labels/partition=<partition>/date=<day>/<HHMM>-<id>.json in ${p}) to keep false-positive windows in the training data; keys are written at run time. Read only (s3:GetObject).`),
       ...wildcardResourceAcks([props.datasetBucket], `/${P.windows}*`, (p) => `The retraining prepare step reads the window features under windows/partition=<partition>/date=<day>/ in ${p} for the last N days; keys are written at run time. Read only (s3:GetObject).`),
       ...wildcardResourceAcks([props.modelBucket], `/${P.training}*`, (p) => `The retraining prepare step writes this run's train/ and holdout/ channels under training/<job>/ in ${p}; the job name is chosen per run. s3:PutObject only.`),
     );

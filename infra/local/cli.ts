@@ -17,6 +17,7 @@ import { registerSensitivityCommand } from './sensitivity-command';
 import { wholeNumber } from './cli-args';
 import { registerSeriesCommand } from './series-command';
 import { registerScenarioCommand } from './scenario-command';
+import { registerLabelCommands } from './label-command';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
 import { parsePartitionRules } from '../../functions/core/partition';
@@ -248,6 +249,7 @@ program
 registerSensitivityCommand(program);
 registerSeriesCommand(program);
 registerScenarioCommand(program);
+registerLabelCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`harbinger: ${err.message}`);

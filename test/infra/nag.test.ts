@@ -114,12 +114,25 @@ describe('cdk-nag AwsSolutions', () => {
     const datasets = nagArn(stack.buckets.datasetBucket);
     const ids = (path: string): string[] => acks.filter((a) => a.path === path).map((a) => a.id).sort();
     expect(ids(retraining.steps.prepare.role.node.path)).toEqual(
-      ['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`, `AwsSolutions-IAM5[Resource::${models}/training/*]`].sort(),
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::${nagArn(stack.buckets.anomalyBucket)}/labels/*]`,
+        `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`,
+        `AwsSolutions-IAM5[Resource::${models}/training/*]`,
+      ].sort(),
     );
     expect(ids(retraining.steps.publish.role.node.path)).toEqual(['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::${models}/thresholds/*]`].sort());
     expect(ids(retraining.steps.endpointStatus.role.node.path)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
     // Nothing on the whole model bucket (`<bucket>/*`) for anyone in the retraining.
     expect(inRetraining.filter((a) => a.id === `AwsSolutions-IAM5[Resource::${models}/*]`)).toEqual([]);
+  });
+
+  it('feedback: reads anomalies and labels, writes labels only; no action wildcard', () => {
+    const anomalies = nagArn(stack.buckets.anomalyBucket);
+    const path = stack.feedback.handler.role.node.path;
+    const own = acks.filter((a) => a.path === path).map((a) => a.id).sort();
+    expect(own.filter((id) => id.includes(`${anomalies}`))).toEqual([`AwsSolutions-IAM5[Resource::${anomalies}/anomalies/*]`, `AwsSolutions-IAM5[Resource::${anomalies}/labels/*]`].sort());
+    expect(own.filter((id) => id.includes('Action::'))).toEqual([]);
   });
 
   it('window closer: the model bucket wildcard acknowledged is thresholds/ only', () => {

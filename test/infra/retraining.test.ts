@@ -217,11 +217,15 @@ describe('SageMaker role and the step Lambdas', () => {
     });
   });
 
-  it('step grants: prepare reads windows and lists anomalies, evaluate and publish invoke only the endpoint, deploy manages only <prefix>-vae- names', () => {
+  it('step grants: prepare reads windows and labels and lists anomalies, evaluate and publish invoke only the endpoint, deploy manages only <prefix>-vae- names', () => {
     const { prepare, evaluate, deploy, endpointStatus, publish } = stack.retraining.steps;
     const actions = (h: { role: unknown }): string[] => statementsOfRole(logicalId(h.role as never)).flatMap(actionsOf).sort();
     const own = (list: string[]): string[] => list.filter((a) => !/^(logs|xray):/.test(a));
-    expect(own(actions(prepare))).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect([...new Set(own(actions(prepare)))]).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    const prepareReads = JSON.stringify(allowed(logicalId(prepare.role), 's3:GetObject').map((st) => st.Resource));
+    expect(prepareReads).toContain('/windows/*');
+    expect(prepareReads).toContain('/labels/*');
+    expect(prepareReads).not.toContain('/anomalies/');
     expect(JSON.stringify(allowed(logicalId(prepare.role), 's3:PutObject')[0].Resource)).toContain('/training/*');
     expect(own(actions(evaluate))).toEqual(['dynamodb:GetItem', 's3:GetObject', 's3:ListBucket', 'sagemaker:InvokeEndpoint']);
     expect(own(actions(publish))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:PutObject', 'sagemaker:InvokeEndpoint']);
