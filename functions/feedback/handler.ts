@@ -14,6 +14,7 @@ import { LabelStore } from '../adapters/label-store';
 import { ObjectStore } from '../adapters/object-store';
 import { ProfileStore } from '../adapters/profile-store';
 import { ENV } from '../core/resources';
+import { METRIC_NAMESPACE, METRIC_SERVICES, METRICS } from '../core/metrics';
 import { applyLabel, type FeedbackDeps, type LabelOutcome } from './feedback';
 
 /** Builds the dependencies from the environment. */
@@ -28,13 +29,13 @@ export function feedbackDepsFromEnv(): FeedbackDeps {
 /** Creates the handler (the Lambda export uses the environment). */
 export function createFeedbackHandler(options: { deps?: FeedbackDeps; logger?: Logger; metrics?: Metrics } = {}) {
   const logger = options.logger ?? new Logger({ serviceName: 'harbinger-feedback' });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'Harbinger', serviceName: 'feedback' });
+  const metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICES.feedback });
   let deps = options.deps;
   const base = async (event: unknown, _context: Context): Promise<LabelOutcome> => {
     deps ??= feedbackDepsFromEnv();
     const outcome = await applyLabel(event, deps);
     const { label } = outcome;
-    if (outcome.changed) metrics.addMetric(label.verdict === 'false_positive' ? 'FalsePositiveLabels' : 'TruePositiveLabels', MetricUnit.Count, 1);
+    if (outcome.changed) metrics.addMetric(label.verdict === 'false_positive' ? METRICS.feedback.falsePositiveLabels : METRICS.feedback.truePositiveLabels, MetricUnit.Count, 1);
     logger.info('label', { partition: label.partition, anomalyId: label.anomalyId, verdict: label.verdict, changed: outcome.changed, sensitivity: label.sensitivity });
     return outcome;
   };

@@ -16,6 +16,9 @@ import { ObjectStore } from '../adapters/object-store';
 import { parsePartitionRules } from '../core/partition';
 import { ENV } from '../core/resources';
 import { aggregateStage, decodeStage, emptySummary, shardIdOf, type BatchSummary, type DecodedEvent, type ScorerDeps } from './scorer';
+import { METRIC_NAMESPACE, METRIC_SERVICES, METRICS } from '../core/metrics';
+
+const M = METRICS.scorer;
 
 /** Options for {@link createScorerHandler}: everything has an env-driven default. */
 export interface ScorerHandlerOptions {
@@ -54,7 +57,7 @@ export function defaultScorerDeps(): ScorerDeps {
  */
 export function createScorerHandler(options: ScorerHandlerOptions = {}) {
   const logger = options.logger ?? new Logger({ serviceName: 'harbinger-scorer' });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'Harbinger', serviceName: 'scorer' });
+  const metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICES.scorer });
   let deps: ScorerDeps | undefined;
 
   const base = async (event: KinesisStreamEvent, _context: Context): Promise<KinesisStreamBatchResponse> => {
@@ -74,13 +77,13 @@ export function createScorerHandler(options: ScorerHandlerOptions = {}) {
       ...processor.response().batchItemFailures.map((f) => f.itemIdentifier),
       ...summary.failedRecords,
     ]);
-    metrics.addMetric('Records', MetricUnit.Count, summary.records);
-    metrics.addMetric('Events', MetricUnit.Count, summary.events);
-    metrics.addMetric('MalformedRecords', MetricUnit.Count, summary.malformed);
-    metrics.addMetric('LateEvents', MetricUnit.Count, summary.lateEvents);
-    metrics.addMetric('DuplicateContributions', MetricUnit.Count, summary.duplicates);
-    metrics.addMetric('NewTemplateEvents', MetricUnit.Count, summary.newTemplateEvents);
-    metrics.addMetric('FailedRecords', MetricUnit.Count, failures.size);
+    metrics.addMetric(M.records, MetricUnit.Count, summary.records);
+    metrics.addMetric(M.events, MetricUnit.Count, summary.events);
+    metrics.addMetric(M.malformedRecords, MetricUnit.Count, summary.malformed);
+    metrics.addMetric(M.lateEvents, MetricUnit.Count, summary.lateEvents);
+    metrics.addMetric(M.duplicateContributions, MetricUnit.Count, summary.duplicates);
+    metrics.addMetric(M.newTemplateEvents, MetricUnit.Count, summary.newTemplateEvents);
+    metrics.addMetric(M.failedRecords, MetricUnit.Count, failures.size);
     if (summary.malformed || summary.lateEvents || failures.size) {
       logger.warn('batch had skipped or failed records', { ...summary, failedRecords: [...failures] });
     } else {

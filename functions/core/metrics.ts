@@ -1,0 +1,45 @@
+/**
+ * One definition of the CloudWatch metrics the handlers emit (Powertools EMF, namespace
+ * {@link METRIC_NAMESPACE}, dimension `service`) and the CDK dashboard graphs. Pure constants.
+ */
+
+/** CloudWatch namespace of every Harbinger metric. */
+export const METRIC_NAMESPACE = 'Harbinger';
+
+/** The `service` dimension value (Powertools `serviceName`) of each emitting function. */
+export const METRIC_SERVICES = {
+  scorer: 'scorer',
+  windowCloser: 'window-closer',
+  feedback: 'feedback',
+  capacity: 'capacity',
+} as const;
+
+/** Metric names, per emitting service. */
+export const METRICS = {
+  scorer: {
+    records: 'Records',
+    events: 'Events',
+    malformedRecords: 'MalformedRecords',
+    lateEvents: 'LateEvents',
+    duplicateContributions: 'DuplicateContributions',
+    newTemplateEvents: 'NewTemplateEvents',
+    failedRecords: 'FailedRecords',
+  },
+  windowCloser: {
+    windowsClosed: 'WindowsClosed',
+    windowsScored: 'WindowsScored',
+    silentWindows: 'SilentWindows',
+    anomalies: 'Anomalies',
+    alertsSent: 'AlertsSent',
+    modelScoredWindows: 'ModelScoredWindows',
+    modelFallbackWindows: 'ModelFallbackWindows',
+    /** Highest P(anomalous) among the windows scored in one run (Maximum over a period). */
+    maxAnomalyProbability: 'MaxAnomalyProbability',
+    /** Lowest alert level (sensitivity) among the partitions scored in one run. */
+    minAlertLevel: 'MinAlertLevel',
+  },
+  feedback: {
+    falsePositiveLabels: 'FalsePositiveLabels',
+    truePositiveLabels: 'TruePositiveLabels',
+  },
+} as const;
