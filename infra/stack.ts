@@ -7,12 +7,15 @@ import { parsePartitionRules } from '../functions/core/partition';
 import { resourceNames, STREAM_DEFAULTS } from '../functions/core/resources';
 import { AlertBus } from './constructs/alert-bus';
 import { Buckets } from './constructs/buckets';
+import { Capacity } from './constructs/capacity';
 import { Feedback } from './constructs/feedback';
+import { Remediation } from './constructs/remediation';
 import { handlerEnvironment } from './constructs/harbinger-function';
 import { LogStream } from './constructs/log-stream';
 import { LogSubscription } from './constructs/log-subscription';
 import { ProfileBuilder } from './constructs/profile-builder';
 import { Retraining } from './constructs/retraining';
+import { ScenarioRunner } from './constructs/scenario-runner';
 import { ScorerFunction } from './constructs/scorer-function';
 import { StateTable } from './constructs/state-table';
 import { WindowCloser } from './constructs/window-closer';
@@ -34,6 +37,8 @@ export const CONTEXT_KEYS = {
   serverlessMemoryMb: 'harbinger:serverlessMemoryMb',
   /** Maximum concurrency of the serverless model endpoint. */
   serverlessMaxConcurrency: 'harbinger:serverlessMaxConcurrency',
+  /** `true`: the capacity function only reports (no UpdateShardCount / scorer changes). */
+  capacityDryRun: 'harbinger:capacityDryRun',
   /** `false` turns the cdk-nag AwsSolutions checks off in infra/app.ts. */
   nag: 'harbinger:nag',
 } as const;
@@ -117,6 +122,11 @@ export interface HarbingerStackProps extends StackProps {
   readonly allowedLatenessSec?: number;
   /** Profile cache lifetime, seconds (`HARBINGER_PROFILE_CACHE_TTL_SEC`). @default - the handlers' default */
   readonly profileCacheTtlSec?: number;
+  /**
+   * The capacity function only reports what it would change (events, logs, metrics, shadow log).
+   * @default false
+   */
+  readonly capacityDryRun?: boolean;
 }
 
 const PREFIX_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
@@ -149,8 +159,14 @@ export class HarbingerStack extends Stack {
   public readonly retraining: Retraining;
   /** Log group subscriptions, when log groups were given. */
   public readonly logSubscription?: LogSubscription;
+  /** Capacity function: volume forecast, shadow log, shard count and scorer sizing, every 5 minutes. */
+  public readonly capacity: Capacity;
+  /** Scenario runs from the console: the scenario Lambda and its state machine. */
+  public readonly scenarioRunner: ScenarioRunner;
   /** Feedback function: true/false positive labels on anomalies. */
   public readonly feedback: Feedback;
+  /** Remediation rules on the bus and the function running their actions. */
+  public readonly remediation: Remediation;
 
   constructor(scope: Construct, id: string, props: HarbingerStackProps = {}) {
     super(scope, id, {
@@ -243,6 +259,31 @@ export class HarbingerStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    this.scenarioRunner = new ScenarioRunner(this, 'ScenarioRunner', {
+      prefix,
+      syntheticBucket: this.buckets.syntheticBucket,
+      anomalyBucket: this.buckets.anomalyBucket,
+      stream: this.logStream.stream,
+      eventBus: this.alertBus.bus,
+      environment,
+      logRetention: props.logRetention,
+    });
+
+    this.capacity = new Capacity(this, 'Capacity', {
+      stream: this.logStream.stream,
+      scorer: {
+        function: this.scorer.function,
+        eventSourceMappingId: this.scorer.eventSource.eventSourceMappingId,
+        eventSourceMappingArn: this.scorer.eventSource.eventSourceMappingArn,
+      },
+      table: this.stateTable.table,
+      datasetBucket: this.buckets.datasetBucket,
+      eventBus: this.alertBus.bus,
+      environment,
+      dryRun: props.capacityDryRun,
+      logRetention: props.logRetention,
+    });
+
     if (props.logGroupNames && props.logGroupNames.length > 0) {
       this.logSubscription = new LogSubscription(this, 'LogSubscription', {
         logGroupNames: props.logGroupNames,
@@ -269,6 +310,17 @@ export class HarbingerStack extends Stack {
     output('RetrainingStateMachineArn', this.retraining.stateMachine.stateMachineArn, 'Step Functions state machine retraining the VAE (start with {} or {"days": 14})');
     output('FeedbackFunctionName', this.feedback.function.functionName, 'Feedback Lambda: invoke with {"partition": "...", "anomalyId": "...", "verdict": "false_positive"} to label an alert');
     output('ModelEndpointName', this.retraining.endpointName, 'SageMaker endpoint serving the champion VAE (created by the first promotion)');
+    this.remediation = new Remediation(this, 'Remediation', {
+      eventBus: this.alertBus.bus,
+      table: this.stateTable.table,
+      capacityFunction: this.capacity.function,
+      environment,
+      logRetention: props.logRetention,
+    });
+
+    output('ScenarioStateMachineArn', this.scenarioRunner.stateMachine.stateMachineArn, 'Step Functions state machine running synthetic scenarios (start with {"scenario": "error-burst", "partitions": ["checkout#us-east-1"], "replay": true})');
+    output('ScenarioFunctionName', this.scenarioRunner.function.functionName, 'Scenario Lambda: invoke directly with the same input for a short run (generate, and replay when it fits the 15 min timeout)');
+    output('CapacityFunctionName', this.capacity.function.functionName, 'Capacity Lambda (every 5 min; invoke with {"dryRun": true} to see what it would change)');
     output('ScorerFailureQueueUrl', this.scorer.failureQueue.queueUrl, 'SQS queue of batches the scorer gave up on');
   }
 }
@@ -296,7 +348,15 @@ export function harbingerPropsFromContext(node: Node): HarbingerStackProps {
     modelImageUri: optionalString(get(CONTEXT_KEYS.modelImageUri)),
     serverlessMemoryMb: optionalInt(get(CONTEXT_KEYS.serverlessMemoryMb), CONTEXT_KEYS.serverlessMemoryMb),
     serverlessMaxConcurrency: optionalInt(get(CONTEXT_KEYS.serverlessMaxConcurrency), CONTEXT_KEYS.serverlessMaxConcurrency),
+    capacityDryRun: optionalBool(get(CONTEXT_KEYS.capacityDryRun), CONTEXT_KEYS.capacityDryRun),
   };
+}
+
+function optionalBool(value: unknown, key: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}.`);
 }
 
 function optionalString(value: unknown): string | undefined {

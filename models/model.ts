@@ -309,6 +309,22 @@ export class AnomalyModel {
   }
 
   /**
+   * Draws `count` windows of a partition from the decoder (z ~ N(0, I), x ~ p(x | z, c)) conditioned
+   * on the hour that starts at `hourStart` (the time context of its middle, as {@link thresholds}),
+   * in feature units. The VAE side of the synthetic generator's window sampler (models/window-sampler.ts).
+   * @returns no rows for a partition the model does not know
+   */
+  sampleWindows(partition: string, hourStart: number, count: number, seed: number): Array<Record<FeatureName, number>> {
+    const i = this.index.get(partition);
+    if (i === undefined || !(count > 0)) return [];
+    const ctx = new Float32Array(TIME_CONTEXT);
+    timeContext(hourStart + 1_800_000, ctx, 0);
+    const x = this.vae.sample(ctx, i, count, seed);
+    const standardiser = this.artifact.partitions[i].standardiser;
+    return Array.from({ length: count }, (_, r) => decodeRow(x, r * FEATURE_COUNT, standardiser));
+  }
+
+  /**
    * Proactive thresholds: for each partition and each of the `hours` hours from `from`, samples
    * `samples` windows from the decoder conditioned on that hour and reads every feature's value at
    * each of THRESHOLD_QUANTILES. Unknown partitions are skipped.

@@ -12,6 +12,7 @@ export const METRIC_SERVICES = {
   windowCloser: 'window-closer',
   feedback: 'feedback',
   capacity: 'capacity',
+  remediation: 'remediation',
 } as const;
 
 /** Metric names, per emitting service. */
@@ -41,5 +42,12 @@ export const METRICS = {
   feedback: {
     falsePositiveLabels: 'FalsePositiveLabels',
     truePositiveLabels: 'TruePositiveLabels',
+  },
+  remediation: {
+    actionsTaken: 'RemediationActions',
+    actionsFailed: 'RemediationActionsFailed',
+    /** The incident resolved within the rule's time after the action. */
+    cleared: 'RemediationCleared',
+    notCleared: 'RemediationNotCleared',
   },
 } as const;

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { mad as madOf, quantile } from './stats';
-import { FEATURE_NAMES, LEVELS, PROFILE_SCHEMA_VERSION } from './types';
+import { attachShapes, SHAPE_MAX_SAMPLES } from './template-shapes';
+import { FEATURE_NAMES, LEVELS, PROFILE_SCHEMA_VERSION, SLOT_QUANTILES } from './types';
 import type { FeatureName, Level, OrderedPattern, Profile, ProfileTemplate, RobustStat, WindowFeatures } from './types';
 
 /** Number of hour-of-week slots. */
@@ -96,6 +97,14 @@ export interface BuildProfileInput {
   maxBytes?: number;
   /** Template text longer than this is cut (default 1,000 characters). */
   maxTemplateChars?: number;
+  /**
+   * Learn each template's line shape (parameter values, layout, level mix) from the windows'
+   * sample lines, for the synthetic generator (default true). Most frequent templates first, only
+   * while the profile stays under `maxBytes`: the dictionary always has priority.
+   */
+  learnShapes?: boolean;
+  /** Sample lines learned from per template (default {@link SHAPE_MAX_SAMPLES}). */
+  shapeSamples?: number;
 }
 
 /** Serialised (JSON, UTF-8) size of a profile in bytes. */
@@ -114,7 +123,9 @@ function zeroFeatures(): Record<FeatureName, number> {
  * - `global`: robust statistics per feature over all windows where the feature is observed;
  * - `seasonal`: the same per hour-of-week slot (UTC), `null` with fewer than `minSlotWindows`;
  * - `templates`: share of training events, sorted by share (desc), truncated so the serialised
- *   profile stays below `maxBytes`.
+ *   profile stays below `maxBytes`;
+ * - template shapes (`slots`, `layout`, `levels`) learned from the windows' sample lines in the
+ *   room left below `maxBytes` (see template-shapes.ts), unless `learnShapes` is false.
  */
 export function buildProfile(input: BuildProfileInput): Profile {
   const minSlot = input.minSlotWindows ?? 5;
@@ -179,6 +190,7 @@ export function buildProfile(input: BuildProfileInput): Profile {
     profile.templates.push(t);
     size += add;
   }
+  if (input.learnShapes ?? true) attachShapes(profile, input.windows, { maxBytes, maxSamples: input.shapeSamples ?? SHAPE_MAX_SAMPLES });
   return profile;
 }
 
@@ -217,6 +229,53 @@ const robustStatSchema = z.object({
   variance: z.number().nonnegative().optional(),
 });
 
+const slotStatSchema = z.object({
+  kind: z.enum(['cat', 'num', 'id', 'time']),
+  n: z.number().int().nonnegative(),
+  values: z.array(z.string()).max(8).optional(),
+  shares: z.array(z.number().min(0).max(1)).max(8).optional(),
+  quantiles: z.array(z.number()).length(SLOT_QUANTILES.length).optional(),
+  decimals: z.number().int().min(0).max(20).optional(),
+  suffix: z.string().optional(),
+  style: z.string().optional(),
+  role: z.enum(['latency', 'status', 'bytes']).optional(),
+  unit: z.number().positive().optional(),
+});
+const levelCaseSchema = z.enum(['upper', 'lower', 'title', 'number']);
+const spacingSchema = z.array(z.tuple([z.number().int().nonnegative(), z.string()])).optional();
+const lineLayoutSchema = z.union([
+  z.object({
+    format: z.enum(['text', 'access']),
+    parts: z.array(
+      z.union([
+        z.string(),
+        z.object({ ts: z.string() }),
+        z.object({ level: levelCaseSchema }),
+        z.object({ slot: slotStatSchema }),
+        z.object({ body: z.number().int().min(-1) }),
+      ]),
+    ),
+    spacing: spacingSchema,
+  }),
+  z.object({
+    format: z.enum(['json', 'kv']),
+    fields: z.array(
+      z.object({
+        key: z.string(),
+        nested: z.boolean().optional(),
+        role: z.enum(['ts', 'level', 'msg', 'value']),
+        style: z.string().optional(),
+        level: levelCaseSchema.optional(),
+        slot: slotStatSchema.optional(),
+        type: z.enum(['string', 'number', 'boolean', 'json', 'null']).optional(),
+      }),
+    ),
+    spacing: spacingSchema,
+    colon: z.string().optional(),
+    comma: z.string().optional(),
+  }),
+]);
+
 const featureRecord = <T extends z.ZodType>(schema: T) =>
   z.object(Object.fromEntries(FEATURE_NAMES.map((f) => [f, schema])) as Record<FeatureName, T>);
 
@@ -236,6 +295,9 @@ export const profileSchema = z.object({
       template: z.string(),
       share: z.number().min(0).max(1),
       level: z.enum(LEVELS as unknown as [Level, ...Level[]]),
+      slots: z.array(slotStatSchema).optional(),
+      layout: lineLayoutSchema.optional(),
+      levels: z.partialRecord(z.enum(LEVELS as unknown as [Level, ...Level[]]), z.number().min(0).max(1)).optional(),
     }),
   ),
   patterns: z.array(

@@ -69,6 +69,9 @@ export const KEYS = {
   openIndex: 'open-windows',
   openShards: 4,
   openPk: (shard: number): string => `OPEN#${shard}`,
+  /** Remediation attempts of one rule, one item per incident. */
+  remediationPk: (ruleId: string): string => `REMEDIATION#${ruleId}`,
+  remediationSk: (incidentId: string): string => `INCIDENT#${incidentId}`,
 } as const;
 
 /** EventBridge source and detail-types. */
@@ -187,3 +190,168 @@ export const DEFAULT_TRAINING_INSTANCE_TYPE = 'ml.m5.large';
 export function scenarioRunPrefix(runId: string): string {
   return `scenario-runs/${encodeURIComponent(runId)}/`;
 }
+
+/** Name of the scenario-run state machine (console-triggered scenario runs, infra/scenario/definition.ts). */
+export function scenarioStateMachineName(prefix = 'harbinger'): string {
+  return `${prefix}-scenario-runs`;
+}
+
+/** Environment variables only the scenario Lambda reads (the shared ones are {@link ENV}). */
+export const SCENARIO_ENV = {
+  /** Synthetic bucket: scenario runs are stored under {@link scenarioRunPrefix}. */
+  syntheticBucket: 'HARBINGER_SYNTHETIC_BUCKET',
+  /** Kinesis stream the replay puts records on (the stream the scorer reads). */
+  stream: 'HARBINGER_STREAM',
+  /** The scenario state machine's name (the direct invoke's "too long, use the state machine" error names it). */
+  stateMachine: 'HARBINGER_SCENARIO_STATE_MACHINE',
+} as const;
+
+/**
+ * S3 keys (synthetic bucket) of one scenario run, all under {@link scenarioRunPrefix}: what the run
+ * is (`spec.json`, a valid custom spec; `manifest.json`), its ground truth and events, the replay's
+ * per-minute payload chunks and per-request progress markers, and the report with every anomaly's
+ * verdict.
+ */
+export function scenarioRunKeys(runId: string) {
+  const prefix = scenarioRunPrefix(runId);
+  const minute = (index: number): string => `m${String(index).padStart(5, '0')}`;
+  return {
+    prefix,
+    spec: `${prefix}spec.json`,
+    manifest: `${prefix}manifest.json`,
+    labels: `${prefix}labels.json`,
+    events: `${prefix}events.jsonl.gz`,
+    report: `${prefix}report.json`,
+    labelledAnomalies: `${prefix}labelled-anomalies.json`,
+    /** One minute's subscription payloads and their put plan. */
+    chunk: (index: number): string => `${prefix}replay/${minute(index)}.json.gz`,
+    /** Prefix of the progress markers of one minute. */
+    doneMinutePrefix: (index: number): string => `${prefix}replay/done/${minute(index)}-`,
+    /** Marker of one PutRecords request of one minute, written once that request is settled. */
+    done: (index: number, request: number): string => `${prefix}replay/done/${minute(index)}-r${String(request).padStart(4, '0')}.json`,
+  } as const;
+}
+
+/** The detail of a "Scenario Run Completed" event ({@link EVENTS}.scenarioRunCompleted). */
+export interface ScenarioRunCompletedDetail {
+  runId: string;
+  /** Scenario name (library name, or the custom spec's name). */
+  name: string;
+  /**
+   * `reported`: replayed into the stream and scored by the pipeline, report written;
+   * `generated`: events, labels and spec stored only (replay off);
+   * `replayed`: replayed, no report (direct Lambda invoke).
+   */
+  status: 'reported' | 'generated' | 'replayed';
+  /** Bucket and prefix of the run's objects, and the same as an s3:// URI. */
+  bucket: string;
+  prefix: string;
+  s3Uri: string;
+  /** The generated stretch, ISO 8601. */
+  start: string;
+  end: string;
+  partitions: string[];
+  incidents: number;
+  events: number;
+  /** Kinesis records put, and records still rejected after retries (null without replay). */
+  recordsPut: number | null;
+  recordsFailed: number | null;
+  /** Ground-truth scores (null unless `reported`). */
+  recall: number | null;
+  precision: number | null;
+  anomalies: number | null;
+  falseAnomalies: number | null;
+  meanDelayMin: number | null;
+  /** One sentence for humans. */
+  message: string;
+}
+
+/**
+ * Environment variables of the capacity function (the shared ones are {@link ENV}). The Capacity
+ * construct sets them; the embedded runtime passes the same values as options.
+ */
+export const CAPACITY_ENV = {
+  /** Kinesis stream whose shard count is managed (the same variable as SCENARIO_ENV.stream). */
+  stream: 'HARBINGER_STREAM',
+  /** Scorer function name (Get/UpdateFunctionConfiguration); unset = Lambda-side actions only reported. */
+  scorerFunction: 'HARBINGER_SCORER_FUNCTION',
+  /** UUID of the scorer's Kinesis event source mapping (Get/UpdateEventSourceMapping). */
+  scorerMapping: 'HARBINGER_SCORER_MAPPING_UUID',
+  /** `true`: every run only reports (an event's own `dryRun` wins). */
+  dryRun: 'HARBINGER_CAPACITY_DRY_RUN',
+  /** Shard floor and ceiling (defaults in functions/core/capacity.ts). */
+  minShards: 'HARBINGER_CAPACITY_MIN_SHARDS',
+  maxShards: 'HARBINGER_CAPACITY_MAX_SHARDS',
+  /** Log events per Kinesis record (subscription payloads batch events), default 4. */
+  eventsPerRecord: 'HARBINGER_CAPACITY_EVENTS_PER_RECORD',
+  /** Scorer CPU time per event, ms (the compute model), default 0.05. */
+  cpuMsPerEvent: 'HARBINGER_CAPACITY_CPU_MS_PER_EVENT',
+  /** How far ahead decisions look, minutes, default 15. */
+  horizonMinutes: 'HARBINGER_CAPACITY_HORIZON_MIN',
+} as const;
+
+/** State-table key of the capacity function's state for one stream (forecaster, mixes, call history). */
+export const CAPACITY_KEYS = {
+  pk: (stream: string): string => `CAPACITY#${stream}`,
+  sk: 'STATE',
+} as const;
+
+/** Dataset-bucket prefix of the shadow log (the capacity function writes only here). */
+export const SHADOW_PREFIX = 'shadow/';
+
+/** Dataset-bucket key of the latest shadow log (overwritten by every capacity run). */
+export const SHADOW_LOG_LATEST_KEY = `${SHADOW_PREFIX}latest.json`;
+
+/** Dataset-bucket key of the shadow log of one run (kept, so forecasts can be checked against what came). */
+export function shadowLogKey(time: number): string {
+  const d = new Date(time).toISOString();
+  return `${SHADOW_PREFIX}date=${d.slice(0, 10)}/${d.slice(11, 16).replace(':', '')}.json`;
+}
+
+/** One capacity setting the capacity function decided on, as carried by a "Capacity Adjusted" event. */
+export interface CapacitySettingReport {
+  /** `shards` (UpdateShardCount), `scorerMemoryMb` (UpdateFunctionConfiguration), `parallelizationFactor` (UpdateEventSourceMapping). */
+  setting: 'shards' | 'scorerMemoryMb' | 'parallelizationFactor';
+  action: 'scale' | 'hold';
+  current: number;
+  target: number;
+  /** What the forecast needs (clamped to the floor and ceiling). */
+  required: number;
+  /**
+   * What happened: `applied`; `dry-run` (reported only); `hold`; `skipped: <why>` (e.g. `skipped:
+   * stream updating`); `failed: <error>`; `not applied locally: no Lambda service`.
+   */
+  outcome: string;
+  reason: string;
+  confidence: number;
+}
+
+/** The detail of a "Capacity Adjusted" event ({@link EVENTS}.capacityAdjusted): one per run that decided to change something. */
+export interface CapacityAdjustedDetail {
+  stream: string;
+  /** The run's time (the schedule's time, or the simulated clock), ISO 8601. */
+  time: string;
+  dryRun: boolean;
+  decisions: CapacitySettingReport[];
+  /** The forecast the decisions used (whole stream, per second, over the horizon). */
+  forecast: {
+    horizonStart: string;
+    horizonEnd: string;
+    recordsPerSecMean: number;
+    recordsPerSecUpper: number;
+    bytesPerSecMean: number;
+    bytesPerSecUpper: number;
+    eventsPerSecUpper: number;
+    confidence: number;
+  } | null;
+  /** Partitions about to become active (pre-warming), from the shadow log. */
+  waking: string[];
+  /** Dataset-bucket key of the shadow log this run wrote. */
+  shadowLogKey: string | null;
+}
+
+/** Environment variables only the remediation Lambda reads. */
+export const REMEDIATION_ENV = {
+  /** The capacity function the `capacity-now` action invokes. */
+  capacityFunction: 'HARBINGER_CAPACITY_FUNCTION',
+} as const;

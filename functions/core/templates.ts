@@ -108,6 +108,54 @@ export function maskTokens(body: string): string[] {
   return raw;
 }
 
+/** One masked token of {@link maskTokensWithRaw} with the raw text it came from. */
+export interface RawToken {
+  /** The token exactly as {@link maskTokens} returns it. */
+  masked: string;
+  /** The original text: timestamps restored, collapsed runs joined by one space. */
+  raw: string;
+}
+
+/**
+ * {@link maskTokens} that also returns, per masked token, the raw text it stands for (used to learn
+ * template parameter values from sample lines). `maskTokensWithRaw(b).map((t) => t.masked)` equals
+ * `maskTokens(b)` for every body.
+ * @param body - free text (header, level and timestamp already stripped)
+ */
+export function maskTokensWithRaw(body: string): RawToken[] {
+  const trimmed = body.trim();
+  if (trimmed.length === 0) return [];
+  let masked = trimmed;
+  let marked = trimmed;
+  const stamps: string[] = [];
+  // A sentinel without whitespace marks each collapsed timestamp so its raw text can be restored.
+  const SENTINEL = '\u0000';
+  if (TIME_HINT.test(trimmed) && !trimmed.includes(SENTINEL)) {
+    masked = trimmed.replace(TIMESTAMPS, WILDCARD);
+    marked = trimmed.replace(TIMESTAMPS, (m) => {
+      stamps.push(m);
+      return SENTINEL;
+    });
+  } else if (TIME_HINT.test(trimmed)) {
+    masked = marked = trimmed.replace(TIMESTAMPS, WILDCARD);
+  }
+  const a = masked.split(SPLIT);
+  const b = marked.split(SPLIT);
+  let next = 0;
+  const out: RawToken[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const t = maskToken(a[i]);
+    const raw = b[i].includes(SENTINEL) ? b[i].replace(/\u0000/g, () => stamps[next++] ?? WILDCARD) : b[i];
+    const prev = out[out.length - 1];
+    if (prev && t === prev.masked && t.includes(WILDCARD)) {
+      prev.raw += ' ' + raw;
+      continue;
+    }
+    out.push({ masked: t, raw });
+  }
+  return out;
+}
+
 /**
  * Stable id of a template: {@link stableHash} of its canonical text (tokens joined by one space).
  * Independent of instance, process and arrival order.

@@ -151,6 +151,102 @@ export interface ProfileTemplate {
   share: number;
   /** Dominant level of lines with this template. */
   level: Level;
+  /**
+   * Learned value distribution of each `<*>` of `template`, in text order (a token with two `<*>`
+   * has two slots). Learned from the windows' redacted sample lines; absent in older profiles and
+   * for templates that did not fit the profile's size budget.
+   */
+  slots?: SlotStat[];
+  /** How lines of this template are written (format, keys, header layout), learned with `slots`. */
+  layout?: LineLayout;
+  /** Share of sample lines per level (a template can carry several, e.g. an access line's status). */
+  levels?: Partial<Record<Level, number>>;
+}
+
+/** Role of a value for the scorer's canonical fields (see parse.ts), found by probing the parser. */
+export type SlotRole = 'latency' | 'status' | 'bytes';
+
+/**
+ * Learned distribution of one template parameter or structured field value, kept small:
+ * - `cat`: up to 8 most frequent values with their shares among the samples;
+ * - `num`: quantiles at {@link SLOT_QUANTILES} and the decimals written (0 = integer);
+ * - `id`: high-cardinality identifiers: up to 8 examples (most frequent first), regenerated with
+ *   fresh digits and hex runs;
+ * - `time`: a timestamp written in `style` (see time-styles.ts), regenerated from the event time.
+ */
+export interface SlotStat {
+  kind: 'cat' | 'num' | 'id' | 'time';
+  /** Samples it was learned from. */
+  n: number;
+  /** `cat`: values, most frequent first; `id`: examples. Redaction placeholders stay literal. */
+  values?: string[];
+  /** `cat`: share of each value among the samples. */
+  shares?: number[];
+  /** `num`: value at each of {@link SLOT_QUANTILES}. */
+  quantiles?: number[];
+  /** `num`: decimals written (0 for integers). */
+  decimals?: number;
+  /** `num`: unit written right after the number (`ms` in `16ms`). */
+  suffix?: string;
+  /** `time`: timestamp style. */
+  style?: string;
+  /** The canonical field this value feeds, if any. */
+  role?: SlotRole;
+  /** `latency`: milliseconds per written unit (1 for ms, 1000 for seconds). */
+  unit?: number;
+}
+
+/** Quantile levels of a `num` {@link SlotStat}. */
+export const SLOT_QUANTILES: readonly number[] = [0, 0.05, 0.25, 0.5, 0.75, 0.95, 1];
+
+/** How a level word is written: `INFO`, `info`, `Info`, or pino/bunyan numbers (30). */
+export type LevelCase = 'upper' | 'lower' | 'title' | 'number';
+
+/**
+ * One piece of a text or access line: literal text, the timestamp, the level word, a learned value,
+ * or the message body (`body: -1` the whole body, `body: i` its i-th token, for access lines).
+ */
+export type LinePart = string | { ts: string } | { level: LevelCase } | { slot: SlotStat } | { body: number };
+
+/** One key of a JSON or logfmt line. */
+export interface LineField {
+  /** Key as parse.ts flattens it (`parent.child` for a nested JSON object). */
+  key: string;
+  /** JSON only: `key` is `parent.child` inside a nested object. */
+  nested?: boolean;
+  /** What the parser reads from it: the timestamp, the level, the message body, or a plain value. */
+  role: 'ts' | 'level' | 'msg' | 'value';
+  /** `ts`: timestamp style. */
+  style?: string;
+  /** `level`: how the level is written. */
+  level?: LevelCase;
+  /** `value`: learned values. */
+  slot?: SlotStat;
+  /** JSON value type (default string). */
+  type?: 'string' | 'number' | 'boolean' | 'json' | 'null';
+}
+
+/**
+ * How the lines of one template are written, learned from its sample lines.
+ * `spacing` keeps non-single-space separators of the body (line breaks of stack traces) as
+ * `[token index, separator before it]`.
+ */
+export type LineLayout = PartsLayout | FieldsLayout;
+
+/** A text or access line: a sequence of parts. */
+export interface PartsLayout {
+  format: 'text' | 'access';
+  parts: LinePart[];
+  spacing?: Array<[number, string]>;
+}
+
+/** A JSON or logfmt line: keys in order (JSON separators when not compact: `colon` `: `, `comma` `, `). */
+export interface FieldsLayout {
+  format: 'json' | 'kv';
+  fields: LineField[];
+  spacing?: Array<[number, string]>;
+  colon?: string;
+  comma?: string;
 }
 
 /** A learned ordered pattern: when A occurs in a log stream, B follows within maxGapMs. */

@@ -31,6 +31,16 @@ const SEVERITY_COLOUR: Record<string, string> = { low: '36', medium: '33', high:
  */
 export class LocalAlertSink implements AlertPublisher {
   readonly events: AlertEnvelope[] = [];
+  private readonly listeners: Array<(envelope: AlertEnvelope) => Promise<void> | void> = [];
+
+  /**
+   * Delivers every later event to `listener` too (the local stand-in for the bus's rules: the
+   * remediation rules, the dashboard's live updates). A listener's error is printed, never thrown
+   * back at the publisher (EventBridge does not fail PutEvents when a target fails).
+   */
+  subscribe(listener: (envelope: AlertEnvelope) => Promise<void> | void): void {
+    this.listeners.push(listener);
+  }
 
   constructor(private readonly options: LocalAlertSinkOptions) {
     mkdirSync(dirname(options.file), { recursive: true });
@@ -45,6 +55,13 @@ export class LocalAlertSink implements AlertPublisher {
     };
     this.events.push(envelope);
     appendFileSync(this.options.file, JSON.stringify(envelope) + '\n');
+    for (const listener of this.listeners) {
+      try {
+        await listener(envelope);
+      } catch (err) {
+        this.options.print?.(`  ! a rule target failed on "${detailType}": ${(err as Error).message}`);
+      }
+    }
     if (!this.options.print) return;
     if (detailType === EVENTS.anomalyDetected) this.options.print(formatAnomaly(detail as AlertDetail));
     else if (detailType === EVENTS.anomalyResolved) this.options.print(formatResolved((detail as { incident: Incident }).incident));

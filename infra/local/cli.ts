@@ -18,6 +18,9 @@ import { wholeNumber } from './cli-args';
 import { registerSeriesCommand } from './series-command';
 import { registerScenarioCommand } from './scenario-command';
 import { registerLabelCommands } from './label-command';
+import { registerDashboardCommand, DEFAULT_DASHBOARD_PORT } from './dashboard/command';
+import { startDashboard, type Dashboard } from './dashboard/server';
+import { formatCapacitySummary } from './capacity';
 import { listFiles, readLogFile } from './files';
 import { learnHistory, profileFromLearned, scoreEvents } from '../../functions/core/offline';
 import { parsePartitionRules } from '../../functions/core/partition';
@@ -48,8 +51,21 @@ program
   .option('--epochs <n>', 'VAE training epochs (hyperparameter)', int('--epochs'))
   .option('--data-dir <dir>', 'where emulator data, alerts.jsonl and summary.json go', '.harbinger/demo')
   .option('--json', 'print the summary as JSON only')
+  .option('--no-dashboard', 'do not serve the local web dashboard while the demo streams')
+  .option('--dashboard-port <n>', 'dashboard port on 127.0.0.1 (0 = any free port; a taken port falls back to a free one)', int('--dashboard-port'), DEFAULT_DASHBOARD_PORT)
+  .option('--serve', 'after the summary, keep the emulators and the dashboard running until Ctrl-C')
+  .option('--no-capacity', 'do not run the capacity function (and the remediation rules) on the simulated clock')
   .action(async (opts) => {
     const ui = opts.json ? silentProgress : terminalProgress();
+    const finish = (result: DemoResult): void => {
+      const summaryFile = resolve(opts.dataDir, 'summary.json');
+      writeFileSync(summaryFile, JSON.stringify(result, null, 2));
+      if (opts.json) console.log(JSON.stringify(result, null, 2));
+      else printDemoSummary(result, summaryFile);
+      process.exitCode = result.incident && !result.caught ? 1 : 0;
+    };
+    let dashboard: Dashboard | undefined;
+    let finished = false;
     const result = await runDemo({
       liveMinutes: opts.minutes,
       historyDays: opts.historyDays,
@@ -59,13 +75,36 @@ program
       dataDir: opts.dataDir,
       model: opts.model,
       hyperParameters: opts.epochs !== undefined ? { epochs: opts.epochs } : undefined,
+      capacity: opts.capacity,
       ui,
+      onLiveStart: opts.dashboard
+        ? async (live) => {
+            dashboard = await startDashboard({
+              clients: live.clients,
+              names: live.names,
+              alertsFile: live.alertsFile,
+              port: opts.dashboardPort,
+              portFallback: true,
+              capacity: async () => ({ points: live.capacityPoints(), note: 'records/s as the capacity function sizes them: the demo load counted x1000' }),
+            });
+            ui.print(`  dashboard: ${dashboard.url} (updates every simulated minute)`);
+          }
+        : undefined,
+      onMinute: (simNow) => dashboard?.notify(simNow),
+      onDone: async (r) => {
+        if (dashboard && opts.serve) {
+          finish(r);
+          finished = true;
+          console.error(`\nDashboard still serving at ${dashboard.url}: press Ctrl-C to stop.`);
+          await new Promise<void>((done) => {
+            process.once('SIGINT', () => done());
+            process.once('SIGTERM', () => done());
+          });
+        }
+        await dashboard?.close();
+      },
     });
-    const summaryFile = resolve(opts.dataDir, 'summary.json');
-    writeFileSync(summaryFile, JSON.stringify(result, null, 2));
-    if (opts.json) console.log(JSON.stringify(result, null, 2));
-    else printDemoSummary(result, summaryFile);
-    process.exitCode = result.incident && !result.caught ? 1 : 0;
+    if (!finished) finish(result);
   });
 
 program
@@ -176,6 +215,11 @@ function printDemoSummary(r: DemoResult, summaryFile: string): void {
     const verdict = r.caught ? `CAUGHT, first alert ${r.detectionDelayMin} min after it began` : 'MISSED';
     console.log(`  injected incident ${r.incident.kind} in ${r.incident.partition}: ${verdict}`);
   }
+  if (r.capacity) for (const l of formatCapacitySummary(r.capacity)) console.log(`  ${l}`);
+  for (const o of r.remediation) {
+    if (o.attempts === 0) continue;
+    console.log(`  remediation ${o.ruleId}: ${o.attempts} action(s), ${o.cleared} cleared in time, ${o.notCleared} not, ${o.pending} pending${o.actionFailed ? `, ${o.actionFailed} failed` : ''}`);
+  }
   console.log(`  anomalies: s3://${r.where.anomalyBucket}/anomalies/ (local emulator, data under ${r.where.dataDir})`);
   console.log(`  alerts:    ${r.where.alertsFile}`);
   console.log(`  summary:   ${summaryFile}`);
@@ -250,6 +294,7 @@ registerSensitivityCommand(program);
 registerSeriesCommand(program);
 registerScenarioCommand(program);
 registerLabelCommands(program);
+registerDashboardCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`harbinger: ${err.message}`);

@@ -14,11 +14,18 @@ import { KinesisPoller } from './poller';
 import { putPayloads } from './replay';
 import { LocalAlertSink } from './alert-sink';
 import { silentProgress, type ProgressUi } from './progress';
-import { STREAM_DEFAULTS, windowBatchKey, catalogueKey, scenarioRunPrefix } from '../../functions/core/resources';
+import type { LocalClients } from './clients';
+import { createLocalCapacity, type LocalCapacitySummary } from './capacity';
+import { attachLocalRemediation } from './remediation';
+import type { RuleOutcomes } from '../../functions/core/remediation';
+import type { CapacityPoint } from './dashboard/server';
+import { STREAM_DEFAULTS, type ResourceNames, windowBatchKey, catalogueKey } from '../../functions/core/resources';
 import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
 import { labelsFor, type IncidentLabel, type IncidentSpec } from '../../functions/core/synth/incidents';
-import { matchesIncident, scenarioReport, type ScenarioReport } from '../../functions/core/synth/report';
+import { matchesIncident, type ScenarioReport } from '../../functions/core/synth/report';
+import { scoreScenarioRun } from '../../functions/scenario/report';
+import { ScenarioRunStore } from '../../functions/scenario/store';
 import { awsClients, resetAwsClients } from '../../functions/adapters/clients';
 import { runLocalRetraining, type LocalRetrainingResult } from './retraining';
 import { LocalModelHost } from './model-server';
@@ -66,10 +73,33 @@ export interface DemoOptions {
    */
   incidents?: IncidentSpec[];
   /**
-   * Store the run in the synthetic bucket under scenarioRunPrefix(id): spec, labels, generated
-   * events and report (a scenario run). Default: not stored.
+   * Store the run in the synthetic bucket under scenarioRunPrefix(id) with ScenarioRunStore: spec,
+   * labels, generated events, report and labelled anomalies (a scenario run). Default: not stored.
    */
   scenarioRun?: { id: string; spec: unknown };
+  /**
+   * Run the capacity function every 5 simulated minutes against the Kinesis emulator (real
+   * UpdateShardCount), and the remediation rules on the local bus (default true).
+   */
+  capacity?: boolean;
+  /** Called once before the live stretch streams (stack up, profiles published), e.g. to start the dashboard. */
+  onLiveStart?: (live: DemoLive) => void | Promise<void>;
+  /** Called after each simulated minute is closed, with the simulated time; awaited (the clock waits). */
+  onMinute?: (simNow: number) => void | Promise<void>;
+  /** Called with the result before the emulators stop; awaited (e.g. print it, then keep serving until Ctrl-C). */
+  onDone?: (result: DemoResult) => void | Promise<void>;
+}
+
+/** What {@link DemoOptions.onLiveStart} receives: the running stack and the stretch about to stream. */
+export interface DemoLive {
+  clients: LocalClients;
+  names: ResourceNames;
+  alertsFile: string;
+  liveStart: number;
+  liveEnd: number;
+  labels: IncidentLabel[];
+  /** The stream's records/s against the capacity function's forecast and shards so far (empty without capacity). */
+  capacityPoints: () => CapacityPoint[];
 }
 
 /** What the model phase did. */
@@ -122,6 +152,10 @@ export interface DemoResult {
   report: ScenarioReport;
   /** The VAE phase (null with `model: false`). */
   model: DemoModel | null;
+  /** The capacity function on the simulated clock (null with `capacity: false`). */
+  capacity: LocalCapacitySummary | null;
+  /** Remediation rules: attempts and how many cleared in time (empty with `capacity: false`). */
+  remediation: RuleOutcomes[];
   where: { anomalyBucket: string; datasetBucket: string; table: string; alertsFile: string; dataDir: string };
   timingsMs: { startup: number; history: number; model: number; live: number; total: number };
 }
@@ -154,6 +188,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // Start clean, removing only what a previous run wrote (the folder may be one the user named).
   rmSync(join(dataDir, 'emulators'), { recursive: true, force: true });
   rmSync(alertsFile, { force: true });
+  rmSync(join(dataDir, 'capacity.jsonl'), { force: true });
   mkdirSync(dataDir, { recursive: true });
   const latenessMs = (options.latenessSec ?? 60) * 1000;
 
@@ -279,6 +314,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
     });
     const closer = createWindowCloserHandler({ logger: quiet, deps: { alerts: sink, latenessMs } });
+    // Capacity decisions go to their own file: alerts.jsonl holds exactly the alerts.
+    const capacity =
+      options.capacity === false
+        ? null
+        : createLocalCapacity({ clients, names, latenessSec: latenessMs / 1000, print, publisher: new LocalAlertSink({ file: join(dataDir, 'capacity.jsonl'), now: () => simNow }) });
+    const remediation = capacity ? attachLocalRemediation({ sink, clients, names, capacity, print }) : null;
+    const recordsPerMinute = new Map<number, number>();
+    const capacityPoints = (): CapacityPoint[] => {
+      if (!capacity) return [];
+      const k = capacity.summary().loadMultiplier;
+      return capacity.reports
+        .filter((r) => r.forecast)
+        .map((r) => {
+          const t = Date.parse(r.time);
+          return {
+            t,
+            records: (k * (recordsPerMinute.get(t - MINUTE) ?? 0)) / 60,
+            forecast: r.forecast!.recordsPerSecMean,
+            upper: r.forecast!.recordsPerSecUpper,
+            shards: r.openShardsAfter ?? r.stream?.openShards ?? 0,
+          };
+        });
+    };
     const context = { functionName: 'harbinger-window-closer', awsRequestId: 'local', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
     poller = new KinesisPoller({
       kinesis: clients.kinesis,
@@ -301,6 +359,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `Streaming ${liveMinutes} live minutes ${fmt(liveStart)}..${fmt(liveEnd)} through Kinesis (simulated clock)` +
         (labels.length ? `; injected: ${labels.map((l) => `${l.kind} in ${l.partition} at ${fmt(l.start)}`).join(', ')}` : '; no incident'),
     );
+    await options.onLiveStart?.({ clients, names, alertsFile, liveStart, liveEnd, labels, capacityPoints });
     const live = [...generateEvents({ start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: injected })];
     const byMinute = new Map<number, LogEvent[]>();
     for (const e of live) {
@@ -326,13 +385,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       }
       for (const a of s.anomalies) anomalies.push(a);
       for (const a of s.alerts) alerts.push(a);
+      await options.onMinute?.(time);
     };
     const liveBar = ui.bar('live', liveMinutes, 'min');
     for (let m = liveStart; m < liveEnd; m += MINUTE) {
       simNow = m;
+      await capacity?.tick(m);
       const payloads = [...toSubscriptionPayloads(byMinute.get(m) ?? [], { sliceMs: 10_000 })];
       const put = await putPayloads(clients.kinesis, names.stream, payloads);
       recordsPut += put.records;
+      recordsPerMinute.set(m, put.records);
       recordsFailed += put.failed;
       if (put.failed) print(`  ! ${put.failed} records could not be put into Kinesis at ${fmt(m)} (counted in the summary)`);
       await poller.waitUntilIdle({ timeoutMs: 60_000, idleMs: 100 });
@@ -348,19 +410,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const liveMs = Date.now() - tLive;
 
     const incidentAlerts = anomalies.filter((a) => labels.some((l) => matchesIncident(l, a)));
-    const report = scenarioReport(labels, anomalies, { start: liveStart, end: liveEnd }, built.map((b) => b.partition));
+    const { report, labelled } = scoreScenarioRun(labels, anomalies, { start: liveStart, end: liveEnd }, built.map((b) => b.partition));
     if (options.scenarioRun) {
-      const synthetic = new ObjectStore({ client: awsClients().s3, bucket: names.syntheticBucket });
-      const prefix = scenarioRunPrefix(options.scenarioRun.id);
-      await synthetic.putJson(`${prefix}spec.json`, options.scenarioRun.spec);
-      await synthetic.putJson(`${prefix}labels.json`, labels);
-      await synthetic.putJsonLines(`${prefix}events.jsonl.gz`, live);
-      await synthetic.putJson(`${prefix}report.json`, report);
-      print(`  scenario run stored at s3://${names.syntheticBucket}/${prefix} (spec, labels, ${live.length.toLocaleString('en-US')} events, report)`);
+      // The one writer of scenario runs (the AWS scenario steps store through it too).
+      const run = new ScenarioRunStore(new ObjectStore({ client: awsClients().s3, bucket: names.syntheticBucket }), options.scenarioRun.id);
+      await run.writeGenerated({ spec: options.scenarioRun.spec, labels, events: live });
+      await run.writeReport(report, labelled);
+      print(`  scenario run stored at ${run.uri} (spec, labels, ${live.length.toLocaleString('en-US')} events, report, labelled anomalies)`);
     }
     const falseAlerts = anomalies.filter((a) => !incidentAlerts.includes(a));
     const first = incidentAlerts.length ? incidentAlerts.reduce((m, a) => Math.min(m, a.windowStart), Infinity) : null;
-    return {
+    const result: DemoResult = {
       liveStart,
       liveEnd,
       historyEvents,
@@ -383,9 +443,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       labels,
       report,
       model,
+      capacity: capacity ? capacity.summary() : null,
+      remediation: remediation ? await remediation.outcomes(simNow) : [],
       where: { anomalyBucket: names.anomalyBucket, datasetBucket: names.datasetBucket, table: names.table, alertsFile, dataDir },
       timingsMs: { startup: startupMs, history: historyMs, model: modelMs, live: liveMs, total: Date.now() - t0 },
     };
+    await options.onDone?.(result);
+    return result;
   } finally {
     if (poller) await poller.stop().catch(() => {});
     await modelHost?.stop().catch(() => {});

@@ -276,7 +276,7 @@ function runChild(job: string, root: string, timeoutMs: number, log: (line: stri
 }
 
 /** aws-local-stepfunctions uses Promise.withResolvers (Node 22); define it on Node 20 before loading. */
-async function loadStateMachine(): Promise<typeof StateMachineType> {
+export async function loadStateMachine(): Promise<typeof StateMachineType> {
   const P = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
   P.withResolvers ??= <T>() => {
     let resolve!: (v: T) => void;

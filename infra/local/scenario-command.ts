@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { resolveScenario, SCENARIO_NAMES, SCENARIOS, type ResolvedScenario } from '../../functions/core/synth/scenarios';
+import { SCENARIO_NAMES, SCENARIOS } from '../../functions/core/synth/scenarios';
+import { planScenarioRun, scenarioRunId, type ScenarioRunPlan } from '../../functions/core/synth/scenario-run';
 import { runDemo, type DemoResult } from './demo';
 import { wholeNumber } from './cli-args';
 import { silentProgress, terminalProgress } from './progress';
@@ -31,18 +32,26 @@ interface ScenarioOptions {
   json?: boolean;
 }
 
-/** Builds the scenario from the name or the --spec file; the live stretch starts at LIVE_START. */
-function scenarioOf(name: string | undefined, o: ScenarioOptions): ResolvedScenario {
-  if (o.spec) return resolveScenario(JSON.parse(readFileSync(o.spec, 'utf8')) as unknown);
+/**
+ * Builds the scenario from the name or the --spec file, through the same validation as a scenario
+ * run on AWS (planScenarioRun): the file may be the console's JSON, its `startInMinutes` counted
+ * from LIVE_START, where the live stretch starts.
+ */
+function scenarioOf(name: string | undefined, o: ScenarioOptions): ScenarioRunPlan {
+  const at = { now: LIVE_START - MINUTE };
+  if (o.spec) return planScenarioRun(JSON.parse(readFileSync(o.spec, 'utf8')) as unknown, at);
   if (!name) throw new InvalidArgumentError(`name a scenario (${SCENARIO_NAMES.join(', ')}) or give --spec <file.json>`);
-  return resolveScenario({
-    scenario: name,
-    start: LIVE_START + o.atMinute * MINUTE,
-    partitions: o.partition,
-    ...(o.duration !== undefined ? { durationMinutes: o.duration } : {}),
-    ...(o.magnitude !== undefined ? { magnitude: o.magnitude } : {}),
-    ...(o.shape !== undefined ? { shape: o.shape } : {}),
-  });
+  return planScenarioRun(
+    {
+      scenario: name,
+      startInMinutes: o.atMinute,
+      partitions: o.partition,
+      ...(o.duration !== undefined ? { durationMinutes: o.duration } : {}),
+      ...(o.magnitude !== undefined ? { magnitude: o.magnitude } : {}),
+      ...(o.shape !== undefined ? { shape: o.shape } : {}),
+    },
+    at,
+  );
 }
 
 /** Prints the report. */
@@ -71,7 +80,7 @@ export function registerScenarioCommand(program: Command): void {
     .option('--duration <minutes>', "how long it lasts (default: the scenario's)", wholeNumber('--duration'))
     .option('--magnitude <x>', "strength (default: the scenario's; see the README table)", (v) => Number(v))
     .option('--shape <shape>', 'step, ramp, spike or drop')
-    .option('--spec <file>', 'a custom scenario as JSON ({"name", "incidents": [...]}, see the README)')
+    .option('--spec <file>', 'a scenario as JSON: a custom one ({"name", "incidents": [...]}) or the scenario state machine\'s input (times relative to the live stretch with "startInMinutes"), see the README')
     .option('--history-days <n>', 'days of history to learn baselines from', wholeNumber('--history-days'), 3)
     .option('--no-model', 'statistical detectors only (skips training the VAE)')
     .option('--seed <n>', 'random seed', wholeNumber('--seed'), 7)
@@ -92,15 +101,18 @@ Examples:
       const scenario = scenarioOf(name, o);
       const ui = o.json ? silentProgress : terminalProgress();
       // The live stretch covers the scenario plus 10 quiet minutes after it (at least an hour).
-      const liveMinutes = Math.max(60, Math.ceil((scenario.end - LIVE_START) / MINUTE) + 10);
-      if (scenario.start < LIVE_START) throw new InvalidArgumentError(`the scenario starts before the live stretch (${new Date(LIVE_START).toISOString()})`);
+      const first = Math.min(...scenario.incidents.map((i) => i.start));
+      const last = Math.max(...scenario.incidents.map((i) => i.start + i.durationMs));
+      const liveMinutes = Math.max(60, Math.ceil((last - LIVE_START) / MINUTE) + 10);
+      if (first < LIVE_START) throw new InvalidArgumentError(`the scenario starts before the live stretch (${new Date(LIVE_START).toISOString()})`);
       const result = await runDemo({
         liveStart: LIVE_START,
         liveMinutes,
         historyDays: o.historyDays,
         seed: o.seed,
         incidents: scenario.incidents,
-        scenarioRun: { id: `${scenario.name}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`, spec: { name: scenario.name, incidents: scenario.incidents } },
+        // spec.json is the run's incidents as a custom spec (runnable again, here or on AWS).
+        scenarioRun: { id: scenarioRunId(scenario.name, Date.now()), spec: scenario.spec },
         model: o.model,
         dataDir: o.dataDir,
         ui,

@@ -49,7 +49,18 @@ describe('harbinger scenario', () => {
     const [run] = readdirSync(runs);
     expect(run).toMatch(/^burst-and-silence-/);
     const objects = readdirSync(join(runs, run)).filter((f) => f.endsWith('._S3rver_object')).sort();
-    expect(objects).toEqual(['events.jsonl.gz._S3rver_object', 'labels.json._S3rver_object', 'report.json._S3rver_object', 'spec.json._S3rver_object']);
+    expect(objects).toEqual(['events.jsonl.gz._S3rver_object', 'labelled-anomalies.json._S3rver_object', 'labels.json._S3rver_object', 'report.json._S3rver_object', 'spec.json._S3rver_object']);
     expect(JSON.parse(readFileSync(join(runs, run, 'labels.json._S3rver_object'), 'utf8'))).toEqual(saved.labels);
+    // spec.json is a custom spec with absolute times (runnable again, here or on AWS); every anomaly has its verdict.
+    expect(JSON.parse(readFileSync(join(runs, run, 'spec.json._S3rver_object'), 'utf8'))).toEqual({
+      name: 'burst-and-silence',
+      incidents: [
+        { kind: 'error_burst', partition: 'payments#eu-west-1', start: '2026-11-16T15:15:00.000Z', durationMinutes: 8, magnitude: 0.3 },
+        { kind: 'silent', partition: 'gateway#us-east-1', start: '2026-11-16T15:35:00.000Z', durationMinutes: 12 },
+      ],
+    });
+    const labelled = JSON.parse(readFileSync(join(runs, run, 'labelled-anomalies.json._S3rver_object'), 'utf8')) as Array<{ verdict: { matched: boolean } }>;
+    expect(labelled).toHaveLength(r.anomalies);
+    expect(labelled.filter((a) => !a.verdict.matched)).toHaveLength(r.falseAnomalies);
   }, 600_000);
 });

@@ -266,8 +266,8 @@ describe('HarbingerStack', () => {
   });
 
   it('window closer: EventBridge Scheduler rate(1 minute) invoking the closer, one run at a time', () => {
-    // Three schedules: the window closer's, the profile builder's and the retraining's.
-    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    // Four schedules: the window closer's, the profile builder's, the retraining's and the capacity function's.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       FlexibleTimeWindow: { Mode: 'OFF' },

@@ -8,6 +8,15 @@
  * for (const p of toSubscriptionPayloads(generateEvents({ start, end, seed: 42, incidents }))) put(p.partitionKey, p.data);
  * const truth = labelsFor(incidents);
  * ```
+ *
+ * From a partition's learned profile instead of the hand-written services (optionally with VAE
+ * decoder samples through a {@link WindowSampler}), with a realism check against real windows:
+ *
+ * ```ts
+ * const events = generateFromProfile({ profile, start, end, seed: 42, incidents });
+ * const report = compareWindows(realWindows, syntheticWindows);
+ * console.log(formatRealismTable(report));
+ * ```
  */
 export {
   DEFAULT_SERVICES,
@@ -48,3 +57,43 @@ export {
   type GenerateOptions,
 } from './generator';
 export { toSubscriptionPayloads, type PayloadOptions, type SubscriptionPayload } from './payloads';
+export {
+  FALLBACK_LAYOUT,
+  INCIDENT_TEMPLATE,
+  ProfileGenerationError,
+  applyIncidentEffect,
+  eventsForWindow,
+  generateFromProfile,
+  logGroupFor,
+  planFromProfile,
+  type GenerateFromProfileOptions,
+  type PlanOptions,
+  type ProfilePlan,
+  type WindowSpec,
+} from './from-profile';
+export {
+  LATENCY_QUANTILE_CORRELATION,
+  WindowSamplerError,
+  featureAt,
+  sampleFeatures,
+  sampleWindows,
+  statFor,
+  statsWindowSampler,
+  type SampleWindowsOptions,
+  type SampledWindow,
+  type WindowSampler,
+} from './window-sampler';
+export {
+  compareWindows,
+  formatRealismTable,
+  jsDivergence,
+  kolmogorovQ,
+  ksCriticalValue,
+  ksPValue,
+  ksStatistic,
+  type FeatureRealism,
+  type RealismOptions,
+  type RealismReport,
+  type RealismVerdict,
+} from './realism';
+export { mergeByTimestamp } from './merge';

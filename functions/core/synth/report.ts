@@ -85,3 +85,29 @@ export function scenarioReport(
     meanDelayMin: detected.length ? detected.reduce((s, i) => s + (i.delayMin ?? 0), 0) / detected.length : null,
   };
 }
+
+/** An anomaly's verdict against a run's ground truth. */
+export interface AnomalyVerdict {
+  /** True when the anomaly belongs to an injected incident (see {@link matchesIncident}). */
+  matched: boolean;
+  /** Index of that incident in the labels (the first that matches), or null for a false anomaly. */
+  incident: number | null;
+  /** Its kind, or null. */
+  kind: IncidentLabel['kind'] | null;
+}
+
+/**
+ * Gives every anomaly its verdict: which injected incident it matched, or none (a false anomaly),
+ * with the same rule {@link scenarioReport} counts by. Order is kept.
+ */
+export function labelAnomalies<A extends { partition: string; windowStart: number }>(
+  labels: readonly IncidentLabel[],
+  anomalies: readonly A[],
+  options: ReportOptions = {},
+): Array<A & { verdict: AnomalyVerdict }> {
+  const grace = options.graceMs ?? DEFAULT_GRACE_MS;
+  return anomalies.map((a) => {
+    const k = labels.findIndex((l) => matchesIncident(l, a, grace));
+    return { ...a, verdict: { matched: k >= 0, incident: k >= 0 ? k : null, kind: k >= 0 ? labels[k].kind : null } };
+  });
+}
