@@ -10,6 +10,7 @@ import { Buckets } from './constructs/buckets';
 import { Capacity } from './constructs/capacity';
 import { Feedback } from './constructs/feedback';
 import { Remediation } from './constructs/remediation';
+import { Dashboard } from './constructs/dashboard';
 import { handlerEnvironment } from './constructs/harbinger-function';
 import { LogStream } from './constructs/log-stream';
 import { LogSubscription } from './constructs/log-subscription';
@@ -167,6 +168,8 @@ export class HarbingerStack extends Stack {
   public readonly feedback: Feedback;
   /** Remediation rules on the bus and the function running their actions. */
   public readonly remediation: Remediation;
+  /** CloudWatch dashboard of the deployment. */
+  public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: HarbingerStackProps = {}) {
     super(scope, id, {
@@ -318,6 +321,14 @@ export class HarbingerStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: names.dashboard,
+      stream: this.logStream.stream,
+      scorer: this.scorer.function,
+      windowCloser: this.windowCloser.function,
+    });
+
+    output('DashboardName', names.dashboard, 'CloudWatch dashboard: ingestion, scoring, anomalies, model, capacity, early warnings, remediation, labels');
     output('ScenarioStateMachineArn', this.scenarioRunner.stateMachine.stateMachineArn, 'Step Functions state machine running synthetic scenarios (start with {"scenario": "error-burst", "partitions": ["checkout#us-east-1"], "replay": true})');
     output('ScenarioFunctionName', this.scenarioRunner.function.functionName, 'Scenario Lambda: invoke directly with the same input for a short run (generate, and replay when it fits the 15 min timeout)');
     output('CapacityFunctionName', this.capacity.function.functionName, 'Capacity Lambda (every 5 min; invoke with {"dryRun": true} to see what it would change)');

@@ -20,6 +20,9 @@ import { ObjectStore } from '../adapters/object-store';
 import { KinesisStreamCapacity } from '../adapters/stream-capacity';
 import { WindowVolumeHistory } from '../adapters/volume-history';
 import { CAPACITY_ENV, ENV, SHADOW_LOG_LATEST_KEY } from '../core/resources';
+import { METRIC_NAMESPACE, METRIC_SERVICES, METRICS } from '../core/metrics';
+
+const C = METRICS.capacity;
 import { runCapacity, type CapacityPorts, type CapacityRunOptions, type CapacityRunReport } from './capacity-run';
 
 /** The scheduled event. `time` (ISO 8601) is the run's time; the embedded runtime passes its simulated clock. */
@@ -113,26 +116,26 @@ export interface CapacityHandlerOptions {
 function addRunMetrics(metrics: Metrics, r: CapacityRunReport): void {
   const [shards, memory, factor] = r.decisions;
   if (!shards) return;
-  metrics.addMetric('ShardsOpen', MetricUnit.Count, shards.current);
-  metrics.addMetric('ShardsRequired', MetricUnit.Count, shards.required);
-  metrics.addMetric('ShardsTarget', MetricUnit.Count, shards.target);
-  metrics.addMetric('ScorerMemoryTargetMb', MetricUnit.Megabytes, memory.target);
-  metrics.addMetric('ParallelizationFactorTarget', MetricUnit.Count, factor.target);
+  metrics.addMetric(C.shardsOpen, MetricUnit.Count, shards.current);
+  metrics.addMetric(C.shardsRequired, MetricUnit.Count, shards.required);
+  metrics.addMetric(C.shardsTarget, MetricUnit.Count, shards.target);
+  metrics.addMetric(C.scorerMemoryTargetMb, MetricUnit.Megabytes, memory.target);
+  metrics.addMetric(C.parallelizationFactorTarget, MetricUnit.Count, factor.target);
   if (r.forecast) {
-    metrics.addMetric('ForecastRecordsPerSecUpper', MetricUnit.CountPerSecond, r.forecast.recordsPerSecUpper);
-    metrics.addMetric('ForecastBytesPerSecUpper', MetricUnit.BytesPerSecond, r.forecast.bytesPerSecUpper);
-    metrics.addMetric('ForecastConfidence', MetricUnit.NoUnit, r.forecast.confidence);
+    metrics.addMetric(C.forecastRecordsPerSecUpper, MetricUnit.CountPerSecond, r.forecast.recordsPerSecUpper);
+    metrics.addMetric(C.forecastBytesPerSecUpper, MetricUnit.BytesPerSecond, r.forecast.bytesPerSecUpper);
+    metrics.addMetric(C.forecastConfidence, MetricUnit.NoUnit, r.forecast.confidence);
   }
-  metrics.addMetric('CapacityChangesApplied', MetricUnit.Count, r.decisions.filter((d) => d.outcome === 'applied').length);
-  metrics.addMetric('CapacityChangesSkipped', MetricUnit.Count, r.decisions.filter((d) => d.outcome.startsWith('skipped')).length);
-  metrics.addMetric('CapacityApplyFailures', MetricUnit.Count, r.decisions.filter((d) => d.outcome.startsWith('failed')).length);
-  metrics.addMetric('WakingPartitions', MetricUnit.Count, r.shadow?.waking.length ?? 0);
+  metrics.addMetric(C.changesApplied, MetricUnit.Count, r.decisions.filter((d) => d.outcome === 'applied').length);
+  metrics.addMetric(C.changesSkipped, MetricUnit.Count, r.decisions.filter((d) => d.outcome.startsWith('skipped')).length);
+  metrics.addMetric(C.applyFailures, MetricUnit.Count, r.decisions.filter((d) => d.outcome.startsWith('failed')).length);
+  metrics.addMetric(C.wakingPartitions, MetricUnit.Count, r.shadow?.waking.length ?? 0);
 }
 
 /** Creates the capacity handler (the Lambda export uses the environment). */
 export function createCapacityHandler(options: CapacityHandlerOptions = {}) {
   const logger = options.logger ?? new Logger({ serviceName: 'harbinger-capacity' });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'Harbinger', serviceName: 'capacity' });
+  const metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICES.capacity });
   let resolved: { ports: CapacityPorts; run: CapacityRunOptions } | undefined;
   const base = async (event: unknown, _context: Context): Promise<CapacityRunReport> => {
     const input = parseCapacityEvent(event);

@@ -38,10 +38,28 @@ export const METRICS = {
     maxAnomalyProbability: 'MaxAnomalyProbability',
     /** Lowest alert level (sensitivity) among the partitions scored in one run. */
     minAlertLevel: 'MinAlertLevel',
+    /** "Log Anomaly Predicted" events sent (early warnings opened or updated). */
+    predictionsSent: 'PredictionsSent',
+    /** Windows whose early-warning update failed (scored without it). */
+    predictionErrors: 'PredictionErrors',
   },
   feedback: {
     falsePositiveLabels: 'FalsePositiveLabels',
     truePositiveLabels: 'TruePositiveLabels',
+  },
+  capacity: {
+    shardsOpen: 'ShardsOpen',
+    shardsRequired: 'ShardsRequired',
+    shardsTarget: 'ShardsTarget',
+    scorerMemoryTargetMb: 'ScorerMemoryTargetMb',
+    parallelizationFactorTarget: 'ParallelizationFactorTarget',
+    forecastRecordsPerSecUpper: 'ForecastRecordsPerSecUpper',
+    forecastBytesPerSecUpper: 'ForecastBytesPerSecUpper',
+    forecastConfidence: 'ForecastConfidence',
+    changesApplied: 'CapacityChangesApplied',
+    changesSkipped: 'CapacityChangesSkipped',
+    applyFailures: 'CapacityApplyFailures',
+    wakingPartitions: 'WakingPartitions',
   },
   remediation: {
     actionsTaken: 'RemediationActions',

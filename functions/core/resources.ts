@@ -17,6 +17,8 @@ export interface ResourceNames {
   retrainingStateMachine: string;
   /** SageMaker endpoint serving the current champion model. */
   modelEndpoint: string;
+  /** CloudWatch dashboard of the deployment. */
+  dashboard: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function resourceNames(prefix = 'harbinger', suffix?: string): ResourceNa
     eventBus: `${prefix}-bus`,
     retrainingStateMachine: `${prefix}-retraining`,
     modelEndpoint: `${prefix}-vae`,
+    dashboard: `${prefix}-overview`,
   };
 }
 

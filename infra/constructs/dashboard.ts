@@ -85,6 +85,21 @@ export class Dashboard extends Construct {
       graph('Errors', [props.scorer.metricErrors({ period }), props.windowCloser.metricErrors({ period })]),
       graph('Duration (p95)', [props.scorer.metricDuration({ period, statistic: 'p95' }), props.windowCloser.metricDuration({ period, statistic: 'p95' })]),
     );
+    const cap = (name: string, stat?: string): cloudwatch.Metric => own(METRIC_SERVICES.capacity, name, stat);
+    const rem = (name: string): cloudwatch.Metric => own(METRIC_SERVICES.remediation, name);
+    const k = METRICS.capacity;
+    const r = METRICS.remediation;
+    this.dashboard.addWidgets(
+      graph('Capacity: shards open, required, target', [cap(k.shardsOpen, 'Maximum'), cap(k.shardsRequired, 'Maximum'), cap(k.shardsTarget, 'Maximum')]),
+      graph('Capacity: forecast upper bound (records/s, bytes/s)', [cap(k.forecastRecordsPerSecUpper, 'Maximum')], [cap(k.forecastBytesPerSecUpper, 'Maximum')]),
+      graph('Capacity: changes applied, skipped, failed', [cap(k.changesApplied), cap(k.changesSkipped), cap(k.applyFailures)]),
+    );
+    this.dashboard.addWidgets(
+      graph('Early warnings sent', [closer(c.predictionsSent), closer(c.predictionErrors)]),
+      graph('Remediation: actions and outcomes', [rem(r.actionsTaken), rem(r.actionsFailed), rem(r.cleared), rem(r.notCleared)]),
+      graph('Scorer sizing targets', [cap(k.scorerMemoryTargetMb, 'Maximum')], [cap(k.parallelizationFactorTarget, 'Maximum')]),
+    );
+    this.dashboard.addWidgets(graph('Forecast confidence and waking partitions (shadow log)', [cap(k.forecastConfidence, 'Average')], [cap(k.wakingPartitions, 'Maximum')], 24));
     const extra = props.extra ?? [];
     for (let i = 0; i < extra.length; i += 3) {
       this.dashboard.addWidgets(...extra.slice(i, i + 3).map((e) => graph(e.title, e.metrics)));

@@ -33,6 +33,7 @@ describe('resourceNames', () => {
       eventBus: 'harbinger-bus',
       retrainingStateMachine: 'harbinger-retraining',
       modelEndpoint: 'harbinger-vae',
+      dashboard: 'harbinger-overview',
     });
   });
 
@@ -60,6 +61,7 @@ describe('resourceNames', () => {
       eventBus: 'hb-dev-bus',
       retrainingStateMachine: 'hb-dev-retraining',
       modelEndpoint: 'hb-dev-vae',
+      dashboard: 'hb-dev-overview',
     });
   });
 
