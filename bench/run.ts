@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints results and writes them to bench/results/latest.json.
  * `npm run bench -- --only nab,multivariate` runs a subset (scorer, templates, nab, multivariate,
- * training) and updates only those entries of latest.json.
+ * training, early-warning, capacity) and updates only those entries of latest.json.
  * Compare ratios measured in one run; absolute numbers move with the machine's load.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,10 +10,12 @@ import { runTemplateBench } from './templates';
 import { printNabResult, runNabBench } from './nab';
 import { printMultivariateResult, runMultivariateBench } from './multivariate';
 import { printTrainingResult, runTrainingBench } from './training';
+import { printEarlyWarningResult, runEarlyWarningBench } from './early-warning';
+import { printCapacitySimResult, runCapacitySim } from './capacity-sim';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const log = (l: string): void => console.log(l);
-const BENCHES = ['scorer', 'templates', 'nab', 'multivariate', 'training'] as const;
+const BENCHES = ['scorer', 'templates', 'nab', 'multivariate', 'training', 'early-warning', 'capacity'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** `--only a,b` or `--only=a,b`; every bench when absent. */
@@ -76,6 +78,20 @@ if (only.has('training')) {
   const r = await runTrainingBench({ log });
   results.training = r;
   printTrainingResult(r, log);
+}
+
+if (only.has('early-warning')) {
+  console.log('\nEarly warning ("Log Anomaly Predicted"): lead time and false warnings on ramp and slow-burn incidents');
+  const r = await runEarlyWarningBench({ log });
+  results.earlyWarning = r;
+  printEarlyWarningResult(r, log);
+}
+
+if (only.has('capacity')) {
+  console.log('\nCapacity simulation: static peak vs reactive (alarm) vs predictive shard policy over a week of traffic');
+  const r = await runCapacitySim({ log });
+  results.capacity = r;
+  printCapacitySimResult(r, log);
 }
 
 mkdirSync('bench/results', { recursive: true });

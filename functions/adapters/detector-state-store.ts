@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { KEYS, TABLE_SCHEMA } from '../core/resources';
 import type { AnomalyKind, WindowFeatures } from '../core/types';
 import type { Incident } from '../core/incidents';
+import type { EarlyWarningState } from '../core/early-warning';
 import { isConditionalFailure } from './window-store';
 
 /** Per-partition state the window closer carries from one window to the next. */
@@ -15,6 +16,11 @@ export interface DetectorState {
   recent: WindowFeatures[];
   /** Open incidents by anomaly kind (alert grouping). */
   incidents: Partial<Record<AnomalyKind, Incident>>;
+  /**
+   * Early-warning forecasters and open predictions (core/early-warning; a few hundred bytes).
+   * Absent in states written before early warning existed; read it through restoreEarlyWarningState.
+   */
+  warning?: EarlyWarningState;
 }
 
 /**
@@ -37,6 +43,7 @@ export class DetectorStateStore {
       rolling: body.rolling ?? {},
       recent: body.recent ?? [],
       incidents: body.incidents ?? {},
+      ...(body.warning ? { warning: body.warning } : {}),
     };
   }
 
@@ -49,7 +56,7 @@ export class DetectorStateStore {
           Item: {
             ...this.key(state.partition),
             lastWindowStart: state.lastWindowStart,
-            body: JSON.stringify({ rolling: state.rolling, recent: state.recent, incidents: state.incidents }),
+            body: JSON.stringify({ rolling: state.rolling, recent: state.recent, incidents: state.incidents, warning: state.warning }),
           },
           ConditionExpression: 'attribute_not_exists(lastWindowStart) OR lastWindowStart < :ws',
           ExpressionAttributeValues: { ':ws': state.lastWindowStart },

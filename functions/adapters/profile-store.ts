@@ -59,6 +59,15 @@ export class ProfileStore {
     return profile;
   }
 
+  /**
+   * Drops a partition's cached profile (every cached profile without an argument), e.g. after
+   * another store instance changed its level: the next read goes to the table.
+   */
+  forget(partition?: string): void {
+    if (partition === undefined) this.cache.clear();
+    else this.cache.delete(partition);
+  }
+
   /** One stored version, validated against the profile schema. */
   async getVersion(partition: string, version: number): Promise<Profile | null> {
     const res = await this.client.send(

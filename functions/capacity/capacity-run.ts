@@ -161,7 +161,7 @@ export interface CapacityRunOptions {
   minConfidence?: number;
   /** How events become Kinesis load. */
   load?: LoadModel;
-  /** How far ahead decisions look, minutes. Default 15. */
+  /** How far ahead decisions look, minutes. Default 60 (the capacity simulation bench: a 15-minute horizon spent the 10 calls a day on one-shard steps up the daily curve and had none left for surges). */
   horizonMinutes?: number;
   /** How often runs happen (the shadow log's refresh), minutes. Default 5. */
   refreshMinutes?: number;
@@ -291,7 +291,7 @@ export async function runCapacity(
   for (const p of Object.keys(mixes)) if (!forecaster.partitions[p]) delete mixes[p];
 
   // ---- 2. forecasts -> shadow log -> the stream's load over the horizon ----
-  const horizonMinutes = options.horizonMinutes ?? 15;
+  const horizonMinutes = options.horizonMinutes ?? 60;
   const observedThrough = forecaster.observedThrough ?? settled;
   const steps = Math.max(1, Math.ceil((now + horizonMinutes * MINUTE - observedThrough) / cfg.stepMs));
   const shadow = buildShadowLog({

@@ -35,6 +35,10 @@ export type AnomalyScoring = NonNullable<Anomaly['scoring']>;
 /** Outcome of {@link scoreWindow}. */
 export interface ScoreResult {
   results: DetectorResult[];
+  /** The combined probability (whether or not it reached the sensitivity). */
+  probability: number;
+  /** The alert level the window was judged at. */
+  sensitivity: number;
   /** The window's anomaly, or null when the combined probability stays below the sensitivity. */
   anomaly: Anomaly | null;
   /** Rolling state after this window: store it and pass it as ctx.rolling next time. */
@@ -70,5 +74,5 @@ export function scoreWindow(features: WindowFeatures, ctx: DetectorContext, opti
       : null;
   const anomaly = built && options.scoring ? { ...built, scoring: { ...options.scoring } } : built;
   const rolling = enabled.includes('rollingStats') ? updateRollingState(ctx.rolling, features, opts.rollingStats) : { ...ctx.rolling };
-  return { results, anomaly, rolling };
+  return { results, probability, sensitivity, anomaly, rolling };
 }

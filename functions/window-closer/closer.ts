@@ -9,6 +9,12 @@
  * model (chunks of at most 500), behind a circuit breaker, falling back to the statistical
  * detectors on any failure; (3) score each partition's windows in order, group incidents, alert,
  * and write the partition's detector state last.
+ *
+ * Early warning (core/early-warning): after each window is scored, the partition's forecasters
+ * learn it and may open or resolve a "Log Anomaly Predicted" prediction, published through the
+ * same alert publisher with the prediction's deterministic id (a retried tick re-derives the same
+ * predictions from the same windows). A forecaster error never fails the tick: it is counted in
+ * the summary (`predictionErrors`) and the partition's forecaster restarts from an empty state.
  */
 import { attributesToPartial, emptyPartial, windowFeatures } from '../core/features';
 import { scoreWindow, type AnomalyScoring } from '../core/scoring';
@@ -18,12 +24,17 @@ import { anomalyKey, EVENTS, windowFeaturesKey } from '../core/resources';
 import { CircuitBreaker } from '../core/circuit-breaker';
 import { modelDetectorResult, parseScoreResponse } from '../core/model-detector';
 import type { ModelWindow, PartitionThresholds, WindowModelScore } from '../core/model-contract';
-import type { Anomaly, DetectorResult, Profile, WindowFeatures } from '../core/types';
+import { observeWindow, restoreEarlyWarningState, type EarlyWarningOptions, type Prediction, type PredictionChange } from '../core/early-warning';
+import type { Anomaly, AnomalyKind, DetectorResult, Profile, WindowFeatures } from '../core/types';
 import type { WindowStore, OpenWindowRef } from '../adapters/window-store';
 import type { DetectorState, DetectorStateStore } from '../adapters/detector-state-store';
 import type { ObjectStore } from '../adapters/object-store';
 import type { AlertPublisher } from '../adapters/alert-publisher';
 import { modelTimeoutFromEnv, type ModelScorer, type ThresholdsReader } from '../adapters/model-client';
+import { coMovementHint, movementsByMinute, type Movement } from '../core/co-movement';
+
+/** Root-cause hints kept on an anomaly (the co-movement hint takes the last place when it is full). */
+const MAX_HINTS = 6;
 
 /** What the closer needs from the outside world. */
 export interface CloserDeps {
@@ -58,6 +69,11 @@ export interface CloserDeps {
   modelTimeoutMs?: number;
   /** Windows per model call (default and maximum 500). */
   modelBatchSize?: number;
+  /**
+   * Early-warning settings (core/early-warning EarlyWarningOptions); `false` turns predictions off.
+   * Default: the core's defaults.
+   */
+  earlyWarning?: Partial<EarlyWarningOptions> | false;
 }
 
 /** One alert sent: an incident opened, escalated or resolved. */
@@ -68,6 +84,26 @@ export interface SentAlert {
   kind: string;
   severity: string;
   windowStart: number;
+}
+
+/** One prediction event sent: a warning opened, came true or expired. */
+export interface SentPrediction {
+  change: PredictionChange['change'];
+  /** Deterministic prediction id (the same in every event of one prediction). */
+  id: string;
+  partition: string;
+  feature: Prediction['feature'];
+  direction: Prediction['direction'];
+  /** Probability that the crossing happens within the horizon. */
+  probability: number;
+  /** Predicted crossing (window start, epoch ms). */
+  crossingAt: number;
+  /** Window the prediction was made after (epoch ms). */
+  issuedAt: number;
+  threshold: number;
+  /** came_true only: minutes from the warning to the detection or confirmed crossing. */
+  leadMinutes?: number;
+  message: string;
 }
 
 /** What one tick did. */
@@ -90,6 +126,16 @@ export interface CloseSummary {
   modelCalls: number;
   /** Fallback windows by reason. */
   modelFallbackReasons: Record<string, number>;
+  /** "Log Anomaly Predicted" events sent (opened, came_true, expired), in order. */
+  predictions: SentPrediction[];
+  /** Windows whose early-warning update failed (the tick went on without it). */
+  predictionErrors: number;
+  /** Those failures by message. */
+  predictionErrorReasons: Record<string, number>;
+  /** Highest combined P(anomalous) among the windows scored (0 when none). */
+  maxProbability: number;
+  /** Lowest alert level among the partitions scored (null when none). */
+  minAlertLevel: number | null;
 }
 
 /** Most windows sent in one model call. */
@@ -159,6 +205,11 @@ export async function closeWindows(now: number, deps: CloserDeps): Promise<Close
     modelFallbacks: 0,
     modelCalls: 0,
     modelFallbackReasons: {},
+    predictions: [],
+    maxProbability: 0,
+    minAlertLevel: null,
+    predictionErrors: 0,
+    predictionErrorReasons: {},
   };
   // Partitions are independent (each has its own state item); windows within one stay in order.
   const queue = [...byPartition.entries()].sort((a, b) => a[0].localeCompare(b[0]));
@@ -168,7 +219,9 @@ export async function closeWindows(now: number, deps: CloserDeps): Promise<Close
     prepared[i] = await preparePartition(partition, open, cutoff, now, deps, summary);
   });
   const outcomes = await scoreWithModel(prepared, deps, summary);
-  await forEachLimit(prepared, concurrency, (p) => scorePartition(p, outcomes, now, deps, summary));
+  // Root-cause hint: which partitions moved in the same minutes (needs every partition's windows).
+  const movements = movementsByMinute(prepared.flatMap((p) => (p.profile ? p.windows.map((features) => ({ features, profile: p.profile })) : [])));
+  await forEachLimit(prepared, concurrency, (p) => scorePartition(p, outcomes, movements, now, deps, summary));
   return summary;
 }
 
@@ -303,6 +356,7 @@ async function thresholdsFor(p: PreparedPartition, deps: CloserDeps): Promise<Pa
 async function scorePartition(
   p: PreparedPartition,
   outcomes: Map<string, ModelOutcome>,
+  movements: Map<number, Movement[]>,
   now: number,
   deps: CloserDeps,
   summary: CloseSummary,
@@ -310,7 +364,9 @@ async function scorePartition(
   if (!p.touched) return;
   const { partition, state, profile } = p;
   const modelled = profile?.model !== undefined && p.windows.some((w) => outcomes.get(windowKey(partition, w.windowStart))?.ok);
-  const thresholds = modelled ? await thresholdsFor(p, deps) : null;
+  // The early warning reads the model's proactive thresholds even when this tick's model call failed.
+  const warn = deps.earlyWarning !== false;
+  const thresholds = modelled || (warn && profile?.model !== undefined) ? await thresholdsFor(p, deps) : null;
   for (const features of p.windows) {
     const windowStart = features.windowStart;
     if (profile) {
@@ -318,7 +374,11 @@ async function scorePartition(
       const result = scoreWindow(features, { profile, recent: state.recent, rolling: state.rolling as never }, { now, extraResults, modelVersion, scoring });
       state.rolling = result.rolling as Record<string, unknown>;
       summary.windowsScored++;
+      summary.maxProbability = Math.max(summary.maxProbability, result.probability);
+      summary.minAlertLevel = Math.min(summary.minAlertLevel ?? 1, result.sensitivity);
       if (result.anomaly) {
+        const together = coMovementHint(partition, windowStart, movements);
+        if (together) result.anomaly.rootCauseHints = [...result.anomaly.rootCauseHints.slice(0, MAX_HINTS - 1), together];
         await deps.anomalies.putJson(anomalyKey(partition, windowStart, result.anomaly.id), result.anomaly);
         summary.anomalies.push(result.anomaly);
       }
@@ -336,6 +396,7 @@ async function scorePartition(
           windowStart,
         });
       }
+      if (warn) await predict(state, features, profile, thresholds, result.anomaly, deps, summary);
     } else {
       summary.unscoredNoProfile++;
     }
@@ -363,6 +424,56 @@ function modelInputs(
   summary.modelFallbacks++;
   summary.modelFallbackReasons[outcome.reason] = (summary.modelFallbackReasons[outcome.reason] ?? 0) + 1;
   return { scoring: { mode: 'statistical-fallback', reason: outcome.reason } };
+}
+
+/**
+ * Feeds a scored window to the partition's early-warning forecasters and publishes the predictions
+ * that opened or resolved. Forecaster errors are counted, not thrown; publishing errors propagate
+ * like the anomaly alerts' (the tick is retried and re-derives the same prediction ids).
+ */
+async function predict(
+  state: DetectorState,
+  features: WindowFeatures,
+  profile: Profile,
+  thresholds: PartitionThresholds | null,
+  anomaly: Anomaly | null,
+  deps: CloserDeps,
+  summary: CloseSummary,
+): Promise<void> {
+  let changes: PredictionChange[];
+  try {
+    const r = observeWindow(
+      restoreEarlyWarningState(state.warning),
+      features,
+      { profile, thresholds, anomaly, openKinds: Object.keys(state.incidents) as AnomalyKind[] },
+      deps.earlyWarning || undefined,
+    );
+    state.warning = r.state;
+    changes = r.changes;
+  } catch (err) {
+    const reason = `early warning: ${err instanceof Error ? err.message : String(err)}`;
+    summary.predictionErrors++;
+    summary.predictionErrorReasons[reason] = (summary.predictionErrorReasons[reason] ?? 0) + 1;
+    state.warning = undefined; // restart the forecasters rather than fail on the same state every tick
+    return;
+  }
+  for (const c of changes) {
+    const p = c.prediction;
+    await deps.alerts.publish(EVENTS.anomalyPredicted, { ...p, change: c.change });
+    summary.predictions.push({
+      change: c.change,
+      id: p.id,
+      partition: p.partition,
+      feature: p.feature,
+      direction: p.direction,
+      probability: p.probability,
+      crossingAt: p.crossingAt,
+      issuedAt: p.issuedAt,
+      threshold: p.threshold,
+      ...(p.resolution?.leadMinutes !== undefined ? { leadMinutes: p.resolution.leadMinutes } : {}),
+      message: p.message,
+    });
+  }
 }
 
 function pushRecent(state: DetectorState, features: WindowFeatures, keep: number): void {

@@ -16,6 +16,9 @@ import { ObjectStore } from '../adapters/object-store';
 import { EventBridgeAlertPublisher } from '../adapters/alert-publisher';
 import { createThresholdsReader, modelTimeoutFromEnv, SageMakerModelClient } from '../adapters/model-client';
 import { ENV } from '../core/resources';
+import { METRIC_NAMESPACE, METRIC_SERVICES, METRICS } from '../core/metrics';
+
+const M = METRICS.windowCloser;
 import { closeWindows, type CloseSummary, type CloserDeps } from './closer';
 
 /** The scheduled event; `time` (ISO) is the tick's time. The embedded runtime passes its simulated clock. */
@@ -69,20 +72,30 @@ export function defaultCloserDeps(): CloserDeps {
 /** Creates the closer handler (the Lambda export uses the defaults). */
 export function createWindowCloserHandler(options: WindowCloserHandlerOptions = {}) {
   const logger = options.logger ?? new Logger({ serviceName: 'harbinger-window-closer' });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'Harbinger', serviceName: 'window-closer' });
+  const metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICES.windowCloser });
   let deps: CloserDeps | undefined;
   const base = async (event: CloserEvent, _context: Context): Promise<CloseSummary> => {
     deps ??= { ...defaultCloserDeps(), ...options.deps } as CloserDeps;
     const parsed = event?.time ? Date.parse(event.time) : NaN;
     const now = Number.isFinite(parsed) ? parsed : (options.now ?? Date.now)();
     const summary = await closeWindows(now, deps);
-    metrics.addMetric('WindowsClosed', MetricUnit.Count, summary.windowsClosed);
-    metrics.addMetric('WindowsScored', MetricUnit.Count, summary.windowsScored);
-    metrics.addMetric('SilentWindows', MetricUnit.Count, summary.silentWindows);
-    metrics.addMetric('Anomalies', MetricUnit.Count, summary.anomalies.length);
-    metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.length);
-    metrics.addMetric('ModelScoredWindows', MetricUnit.Count, summary.modelScored);
-    metrics.addMetric('ModelFallbackWindows', MetricUnit.Count, summary.modelFallbacks);
+    metrics.addMetric(M.windowsClosed, MetricUnit.Count, summary.windowsClosed);
+    metrics.addMetric(M.windowsScored, MetricUnit.Count, summary.windowsScored);
+    metrics.addMetric(M.silentWindows, MetricUnit.Count, summary.silentWindows);
+    metrics.addMetric(M.anomalies, MetricUnit.Count, summary.anomalies.length);
+    metrics.addMetric(M.alertsSent, MetricUnit.Count, summary.alerts.length);
+    metrics.addMetric(M.modelScoredWindows, MetricUnit.Count, summary.modelScored);
+    metrics.addMetric(M.modelFallbackWindows, MetricUnit.Count, summary.modelFallbacks);
+    metrics.addMetric(M.predictionsSent, MetricUnit.Count, summary.predictions.length);
+    if (summary.windowsScored > 0) metrics.addMetric(M.maxAnomalyProbability, MetricUnit.NoUnit, summary.maxProbability);
+    if (summary.minAlertLevel !== null) metrics.addMetric(M.minAlertLevel, MetricUnit.NoUnit, summary.minAlertLevel);
+    if (summary.predictionErrors > 0) {
+      metrics.addMetric(M.predictionErrors, MetricUnit.Count, summary.predictionErrors);
+      logger.warn('early warning failed for some windows; they were scored without it', { windows: summary.predictionErrors, reasons: summary.predictionErrorReasons });
+    }
+    for (const p of summary.predictions) {
+      logger.info('prediction', { change: p.change, id: p.id, partition: p.partition, feature: p.feature, probability: p.probability, crossingAt: new Date(p.crossingAt).toISOString() });
+    }
     if (summary.modelFallbacks > 0) {
       logger.warn('model fallback: windows scored by the statistical detectors only', { windows: summary.modelFallbacks, reasons: summary.modelFallbackReasons });
     }

@@ -3,7 +3,9 @@
  * serves it; Debian's chromium, driven by playwright-core (no browser download), loads the page
  * before the incident, sees an anomaly marker for the incident's partition appear through the live
  * updates, moves that partition's sensitivity control and sees the band and the threshold move on
- * the page and the level land on the profile's CURRENT item in DynamoDB, and saves a screenshot.
+ * the page and the level land on the profile's CURRENT item in DynamoDB, marks an incident anomaly a
+ * false alarm from its marker and sees the level step on the page, the hollow marker and the label
+ * in the anomaly bucket, and saves a screenshot.
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +16,8 @@ import { defaultIncident, runDemo, type DemoLive } from '../../infra/local/demo'
 import { startLocalStack } from '../../infra/local/local-stack';
 import { startDashboard, type Dashboard } from '../../infra/local/dashboard/server';
 import { EVENTS, KEYS } from '../../functions/core/resources';
+import { LabelStore } from '../../functions/adapters/label-store';
+import { ObjectStore } from '../../functions/adapters/object-store';
 import { FIXTURE_LIVE, FIXTURE_PARTITION, seedDashboardData } from '../integration/dashboard-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -69,7 +73,7 @@ describe('dashboard in a browser during a demo', () => {
     return;
   }
 
-  it('shows the incident as it happens, applies a sensitivity change, and saves a screenshot', async () => {
+  it('shows the incident as it happens, applies a sensitivity change and a false-alarm label, and saves a screenshot', async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium with apt-get before npm test.`);
     rmSync(DATA_DIR, { recursive: true, force: true });
     mkdirSync(DATA_DIR, { recursive: true });
@@ -78,7 +82,7 @@ describe('dashboard in a browser during a demo', () => {
     let page: Page | undefined;
     let live: DemoLive | undefined;
     const pageErrors: string[] = [];
-    const checked = { marker: null as string | null, bandBefore: 0, bandAfter: 0, dynamo: null as unknown };
+    const checked = { marker: null as string | null, bandBefore: 0, bandAfter: 0, dynamo: null as unknown, label: null as unknown };
 
     const inspect = async (simNow: number): Promise<void> => {
       if (!page || !live || !dashboard) throw new Error('the dashboard was not started');
@@ -129,6 +133,48 @@ describe('dashboard in a browser during a demo', () => {
       // Capacity and predictions are not wired yet: the page says so.
       await expect(page.locator('[data-testid="capacity-status"]').textContent()).resolves.toMatch(/Not available yet/);
       await expect(panel.locator('[data-testid="predicted-status"]').textContent()).resolves.toMatch(/not available yet/);
+
+      // Lower the level again (Home: 0.8), then mark an incident anomaly a false alarm from its marker.
+      await control.press('Home');
+      await page.waitForFunction(
+        (sel) => {
+          const p = document.querySelector(sel);
+          return p?.querySelector('[data-testid="score-threshold"]')?.getAttribute('data-sensitivity') === '0.8' && p.getAttribute('data-refreshing') === 'false';
+        },
+        panelSel,
+        { timeout: 20_000, polling: 100 },
+      );
+      await panel.locator(`[data-testid="anomaly-marker"][data-window="${checked.marker}"]`).first().click();
+      const detail = panel.locator('[data-testid="anomaly-detail"]');
+      await detail.waitFor({ state: 'visible', timeout: 10_000 });
+      const entry = detail.locator('li[data-anomaly-id]').first();
+      const anomalyId = (await entry.getAttribute('data-anomaly-id'))!;
+      const windowStart = Date.parse((await entry.getAttribute('data-window'))!);
+      expect(windowStart).toBeGreaterThanOrEqual(INCIDENT.start);
+      await entry.locator('[data-testid="label-false"]').click();
+      // The level step shows on the page: in the level history, the label summary and the control.
+      const step = panel.locator('[data-testid="level-history"] li[data-before="0.8"][data-after="0.86"]');
+      await step.waitFor({ state: 'visible', timeout: 20_000 });
+      expect(await step.textContent()).toMatch(/^0\.8 → 0\.86 after a false alarm on the \w+ at \d\d:\d\dZ/);
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-sensitivity') === '0.86', panelSel, { timeout: 20_000, polling: 100 });
+      expect(await panel.locator('[data-testid="label-summary"]').getAttribute('data-false')).toBe('1');
+      expect(await panel.locator('[data-testid="label-level"]').textContent()).toBe('0.86');
+      expect(await panel.locator('[data-testid="sensitivity-value"]').textContent()).toBe('0.86');
+      const labelled = detail.locator(`li[data-anomaly-id="${anomalyId}"]`);
+      await expect(labelled.locator('[data-testid="training-badge"]').textContent()).resolves.toBe('kept in training');
+      await expect(labelled.locator('[data-testid="label-false"]').getAttribute('aria-pressed')).resolves.toBe('true');
+      expect(await panel.locator(`[data-testid="anomaly-marker"][data-window="${checked.marker}"]`).first().getAttribute('data-verdict')).toMatch(/^(false_positive|partial)$/);
+      // The label is in the anomaly bucket, and the step on the profile's CURRENT item.
+      const label = await new LabelStore(new ObjectStore({ client: live.clients.s3, bucket: live.names.anomalyBucket })).get(PARTITION, windowStart, anomalyId);
+      checked.label = label;
+      expect(label).toMatchObject({ anomalyId, partition: PARTITION, verdict: 'false_positive', by: 'dashboard', sensitivity: { before: 0.8, after: 0.86 } });
+      const stepped = await DynamoDBDocumentClient.from(live.clients.dynamodb).send(
+        new GetCommand({ TableName: live.names.table, Key: { pk: KEYS.profilePk(PARTITION), sk: KEYS.currentSk }, ConsistentRead: true }),
+      );
+      expect(stepped.Item?.sensitivity).toBe(0.86);
+      // The remediation rules and the early-warning list are on the page.
+      await page.locator('[data-testid="remediation-rule"][data-rule="volume-surge-capacity"]').waitFor({ timeout: 10_000 });
+      await expect(page.locator('[data-testid="remediation-status"]').textContent()).resolves.toMatch(/outcomes as of \d\d:\d\dZ \(simulated clock\)/);
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
     };
 
@@ -194,7 +240,10 @@ describe('dashboard in a browser during a demo', () => {
       }));
       dashboard = await startDashboard({ clients: stack.clients, names: stack.names, port: 0, capacity: async () => ({ points }), log: (line) => errors.push(line) });
       const crossing = FIXTURE_LIVE + 25 * MINUTE;
-      dashboard.notify({ source: EVENTS.source, 'detail-type': EVENTS.anomalyPredicted, time: new Date(FIXTURE_LIVE + 20 * MINUTE).toISOString(), detail: { partition: FIXTURE_PARTITION, feature: 'count', crossingAt: crossing, probability: 0.8 } });
+      // A prediction as the window closer sends it (core/early-warning Prediction + change), abridged.
+      const issuedAt = FIXTURE_LIVE + 20 * MINUTE;
+      const detail = { id: 'feed0123feed0123', partition: FIXTURE_PARTITION, feature: 'count', direction: 'up', kind: 'volume_spike', issuedAt, updatedAt: issuedAt, crossingAt: crossing, probability: 0.8, threshold: 140, status: 'open', change: 'opened', message: 'count forecast to rise above 140' };
+      dashboard.notify({ source: EVENTS.source, 'detail-type': EVENTS.anomalyPredicted, time: new Date(issuedAt).toISOString(), detail });
       let page: Page;
       ({ browser, page } = await openPage(dashboard.url, errors));
       const panel = page.locator(`[data-testid="panel"][data-partition="${FIXTURE_PARTITION}"]`);
@@ -206,6 +255,12 @@ describe('dashboard in a browser during a demo', () => {
       await page.locator('[data-testid="capacity-status"][data-available="true"]').waitFor({ timeout: 20_000 });
       expect(await page.locator('#capacity-plot canvas').count()).toBe(1);
       expect(await page.locator('[data-testid="alert-feed"] li[data-detail-type="Log Anomaly Predicted"]').count()).toBe(1);
+      const warning = page.locator('[data-testid="early-warnings"] li[data-status="open"]');
+      await warning.waitFor({ timeout: 10_000 });
+      expect(await warning.textContent()).toMatch(/checkout#eu-west-1 count rising at ~15:25Z · in 5 min · p=0\.80/);
+      expect(await predicted.getAttribute('data-status')).toBe('open');
+      // Only on the predicted feature's chart.
+      expect(await panel.locator('figure[data-feature="errorRate"] [data-testid="predicted-marker"]').count()).toBe(0);
       await page.screenshot({ path: join(DATA_DIR, 'dashboard-extensions.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {

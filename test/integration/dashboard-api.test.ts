@@ -13,7 +13,8 @@ import { startLocalStack, type LocalStack } from '../../infra/local/local-stack'
 import { startDashboard, type Dashboard } from '../../infra/local/dashboard/server';
 import type { SeriesResponse, ScoresResponse } from '../../infra/local/dashboard/data';
 import { EVENTS, KEYS } from '../../functions/core/resources';
-import { FIXTURE_LIVE as LIVE, FIXTURE_PARTITION as P, seedDashboardData } from './dashboard-fixture';
+import { collectDashboardEvents } from './dashboard-sse';
+import { FIXTURE_ANOMALY_ID, FIXTURE_LIVE as LIVE, FIXTURE_PARTITION as P, seedDashboardData } from './dashboard-fixture';
 
 const MINUTE = 60_000;
 let stack: LocalStack;
@@ -75,7 +76,7 @@ describe('dashboard API', () => {
     expect(count.values[i]).toBeGreaterThan(0);
     expect(count.lower[i]!).toBeLessThan(count.upper[i]!);
     expect(count.values[0]).toBeNull(); // before the first stored window
-    expect(body.anomalies).toEqual([expect.objectContaining({ id: 'a1', severity: 'critical', kind: 'error_spike' })]);
+    expect(body.anomalies).toEqual([expect.objectContaining({ id: FIXTURE_ANOMALY_ID, severity: 'critical', kind: 'error_spike', verdict: null, training: 'excluded' })]);
     expect(body.predictionsAvailable).toBe(false);
   });
 
@@ -90,7 +91,7 @@ describe('dashboard API', () => {
 
   it('moves the sensitivity on the CURRENT item, widening the band and moving the threshold', async () => {
     const before = (await getJson<SeriesResponse>(`/api/series?partition=${encodeURIComponent(P)}&minutes=20`)).body;
-    const events = collectEvents();
+    const events = collectDashboardEvents(dash.url);
     const res = await post(JSON.stringify({ partition: P, level: 0.999 }));
     expect(res.status).toBe(200);
     expect(res.body.sensitivity).toBe(0.999);
@@ -157,7 +158,7 @@ describe('dashboard API', () => {
   it('follows the alerts file and pushes minutes, alerts and predicted crossings as events', async () => {
     const alerts = await getJson<{ alerts: Array<{ 'detail-type': string }> }>('/api/alerts');
     expect(alerts.body.alerts.map((a) => a['detail-type'])).toEqual([EVENTS.anomalyDetected]);
-    const events = collectEvents();
+    const events = collectDashboardEvents(dash.url);
     await events.until((e) => e.event === 'hello');
     dash.notify(LIVE + 21 * MINUTE);
     expect(await events.until((e) => e.event === 'minute')).toMatchObject({ data: { at: LIVE + 21 * MINUTE } });
@@ -198,50 +199,3 @@ describe('dashboard API', () => {
     }
   });
 });
-
-/** Reads the SSE stream; `until` resolves with the first matching event (bounded wait). */
-function collectEvents(): { until: (match: (e: { event: string; data: Record<string, unknown> }) => boolean, timeoutMs?: number) => Promise<{ event: string; data: Record<string, unknown> }>; stop: () => void } {
-  const seen: Array<{ event: string; data: Record<string, unknown> }> = [];
-  const waiters: Array<() => void> = [];
-  const controller = new AbortController();
-  void (async () => {
-    try {
-      const res = await fetch(new URL('/api/events', dash.url), { signal: controller.signal });
-      const reader = res.body!.getReader();
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += new TextDecoder().decode(value);
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event && data) {
-            seen.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-            for (const w of waiters.splice(0)) w();
-          }
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    until: async (match, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = seen.find(match);
-        if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`no matching event within ${timeoutMs} ms; seen: ${seen.map((e) => e.event).join(', ')}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 200);
-        });
-      }
-    },
-    stop: () => controller.abort(),
-  };
-}

@@ -14,6 +14,8 @@ import type { Anomaly, WindowFeatures } from '../../functions/core/types';
 
 /** The seeded partition. */
 export const FIXTURE_PARTITION = 'checkout#eu-west-1';
+/** The seeded anomaly's id (hex, as the closer's ids are: labels accept only those). */
+export const FIXTURE_ANOMALY_ID = 'a1a1a1a1b2b2b2b2';
 /** First seeded live window (Monday 2026-11-16 15:00 UTC); windows run to 15:19. */
 export const FIXTURE_LIVE = Date.UTC(2026, 10, 16, 15, 0);
 const MINUTE = 60_000;
@@ -38,7 +40,7 @@ export async function seedDashboardData(stack: LocalStack): Promise<Anomaly> {
   live[12] = { ...live[12], features: { ...live[12].features, errorCount: 40, errorRate: 0.3 } };
   for (const w of live) await datasets.putJson(windowFeaturesKey(P, w.windowStart), w);
   const anomaly: Anomaly = {
-    id: 'a1',
+    id: FIXTURE_ANOMALY_ID,
     partition: P,
     windowStart: live[12].windowStart,
     windowEnd: live[12].windowStart + MINUTE,

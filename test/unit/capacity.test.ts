@@ -39,6 +39,9 @@ function fc(bytesUpper: number, opts: Partial<CapacityForecast> = {}): CapacityF
 
 const empty: CapacityHistory = { calls: [] };
 
+/** The limits the policy was first written with: 30-minute scale-down cooldown, 15% hysteresis. */
+const CLASSIC: Partial<CapacityLimits> = { scaleDownCooldownMs: 30 * MIN, scaleDownHysteresis: 0.15 };
+
 describe('requiredShards', () => {
   it('sizes from the binding dimension at exact per-shard boundaries', () => {
     const h0 = { headroom: 0 };
@@ -81,7 +84,9 @@ describe('requiredShards', () => {
 });
 
 describe('decideShards', () => {
-  const base = { now: T0, history: empty };
+  // The mechanism tests pin the original 30-minute cooldown and 15% hysteresis; the defaults are
+  // checked on their own below.
+  const base = { now: T0, history: empty, limits: CLASSIC };
 
   it('explains a doubling-limited scale-up in plain words', () => {
     const d = decideShards({ ...base, currentShards: 2, forecast: fc(3.4 * MiB) });
@@ -104,7 +109,7 @@ describe('decideShards', () => {
   it('never more than doubles or less than halves in one decision', () => {
     for (let current = 2; current <= 64; current++) {
       for (const mib of [0, 0.5, 1, 3, 7, 20, 40, 100]) {
-        const d = decideShards({ ...base, currentShards: current, forecast: fc(mib * MiB), limits: { scaleDownHysteresis: 0 } });
+        const d = decideShards({ ...base, currentShards: current, forecast: fc(mib * MiB), limits: { ...CLASSIC, scaleDownHysteresis: 0 } });
         expect(d.targetShards).toBeLessThanOrEqual(current * 2);
         expect(d.targetShards).toBeGreaterThanOrEqual(current / 2);
         if (d.action === 'scale') {
@@ -129,7 +134,7 @@ describe('decideShards', () => {
     const capped = decideShards({ ...base, currentShards: 64, forecast: fc(500 * MiB) });
     expect(capped).toMatchObject({ action: 'hold', targetShards: 64, requiredShards: 64 });
     expect(capped.reason).toContain('capped at the ceiling of 64');
-    const small = decideShards({ ...base, currentShards: 6, forecast: fc(500 * MiB), limits: { maxShards: 8 } });
+    const small = decideShards({ ...base, currentShards: 6, forecast: fc(500 * MiB), limits: { ...CLASSIC, maxShards: 8 } });
     expect(small).toMatchObject({ action: 'scale', targetShards: 8 });
     // above the ceiling (e.g. the limit was lowered): move toward it even at low confidence and in cooldown
     const over = decideShards({
@@ -159,7 +164,7 @@ describe('decideShards', () => {
     // exactly at the end of the cooldown, and with a custom cooldown
     const at = decideShards({ ...base, now: T0 + 20 * MIN, history, currentShards: 8, forecast: fc(MiB) });
     expect(at).toMatchObject({ action: 'scale', targetShards: 4 });
-    const longer = decideShards({ ...base, now: T0 + 20 * MIN, history, currentShards: 8, forecast: fc(MiB), limits: { scaleDownCooldownMs: 2 * HOUR } });
+    const longer = decideShards({ ...base, now: T0 + 20 * MIN, history, currentShards: 8, forecast: fc(MiB), limits: { ...CLASSIC, scaleDownCooldownMs: 2 * HOUR } });
     expect(longer.action).toBe('hold');
   });
 
@@ -232,7 +237,7 @@ describe('decideShards', () => {
     const mean = decideShards({ ...base, currentShards: 8, forecast: fc(MiB, { bytesPerSecMean: 6 * MiB }) });
     expect(mean).toMatchObject({ action: 'hold', requiredShards: 2 });
     expect(mean.reason).toContain('mean forecast still needs 8 shards');
-    expect(decideShards({ ...base, currentShards: 5, forecast: fc(3.1 * MiB), limits: { scaleDownHysteresis: 0 } }).targetShards).toBe(4);
+    expect(decideShards({ ...base, currentShards: 5, forecast: fc(3.1 * MiB), limits: { ...CLASSIC, scaleDownHysteresis: 0 } }).targetShards).toBe(4);
   });
 
   it('holds on an unusable or stale forecast', () => {
@@ -244,6 +249,16 @@ describe('decideShards', () => {
     const stale = decideShards({ ...base, now: T0 + 2 * HOUR, currentShards: 2, forecast: fc(30 * MiB) });
     expect(stale).toMatchObject({ action: 'hold', targetShards: 2, requiredShards: 38 });
     expect(stale.reason).toContain('stale');
+  });
+
+  it('defaults: a 2 h scale-down cooldown and 50% hysteresis (bench/capacity-sim.ts: the call budget lasts a diurnal week)', () => {
+    expect(DEFAULT_CAPACITY_LIMITS).toMatchObject({ scaleDownCooldownMs: 2 * HOUR, scaleDownHysteresis: 0.5, maxCallsPer24h: 10 });
+    const history = recordCall(empty, T0 - 90 * MIN, 'up');
+    const cooling = decideShards({ now: T0, history, currentShards: 8, forecast: fc(MiB) });
+    expect(cooling.reason).toContain('cooldown: last change 90 min ago, cooldown 120 min');
+    // upper 2.4 MiB/s: 3 shards with headroom, but 4.2 -> 5 with the 50% margin
+    const wobble = decideShards({ now: T0, history: empty, currentShards: 8, forecast: fc(2.4 * MiB) });
+    expect(wobble).toMatchObject({ action: 'scale', targetShards: 5, requiredShards: 3 });
   });
 });
 

@@ -1,6 +1,6 @@
 /** Validation of the dashboard API's inputs: what is refused, and that the message says what to send. */
 import { describe, expect, it } from 'vitest';
-import { DashboardRequestError, parsePartition, parseRange, parseSensitivityBody } from '../../infra/local/dashboard/requests';
+import { DashboardRequestError, parseLimit, parsePartition, parseRange, parseSensitivityBody } from '../../infra/local/dashboard/requests';
 
 const refused = (fn: () => unknown): DashboardRequestError => {
   try {
@@ -55,5 +55,16 @@ describe('parseSensitivityBody', () => {
     expect(refused(() => parseSensitivityBody('nope')).message).toMatch(/must be JSON/);
     expect(refused(() => parseSensitivityBody('null')).message).toMatch(/JSON object/);
     expect(refused(() => parseSensitivityBody('{"level":0.9}')).message).toMatch(/partition is required/);
+  });
+});
+
+describe('parseLimit', () => {
+  it('defaults when absent and accepts whole numbers in range', () => {
+    expect(parseLimit(null, 20, 200)).toBe(20);
+    expect(parseLimit('', 20, 200)).toBe(20);
+    expect(parseLimit('200', 20, 200)).toBe(200);
+  });
+  it('refuses anything else with a 400', () => {
+    for (const v of ['0', '201', '1.5', 'ten', '-3']) expect(refused(() => parseLimit(v, 20, 200)).message).toMatch(/limit must be a whole number in 1\.\.200/);
   });
 });

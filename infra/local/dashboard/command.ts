@@ -46,7 +46,7 @@ function demoLiveStart(dataDir: string): number | null {
 export function registerDashboardCommand(program: Command): void {
   program
     .command('dashboard')
-    .description('serve the local web dashboard on 127.0.0.1: per-partition series with bands, anomalies, score distribution, sensitivity controls')
+    .description('serve the local web dashboard on 127.0.0.1: per-partition series with bands, anomalies, score distribution, sensitivity controls, alert labels, early warnings, remediation outcomes')
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', wholeNumber('--port'), DEFAULT_DASHBOARD_PORT)
     .option('--data-dir <dir>', 'data a `harbinger demo` left (its emulators/ folder and alerts.jsonl)', '.harbinger/demo')
     .option('--from-env', "read the stack the SDK's environment points at (exported `harbinger emulators` lines, or AWS credentials)")

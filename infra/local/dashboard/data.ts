@@ -1,9 +1,9 @@
 /**
  * What the dashboard shows, read from the real stores through the adapters: profiles and their
  * sensitivity (DynamoDB, ProfileStore), closed windows' features (dataset bucket), anomalies
- * (anomaly bucket) and the model's proactive thresholds (model bucket), all through the SDK
- * clients it is given (the emulators locally, or a deployed stack). The view arithmetic is in
- * functions/core/views.
+ * (anomaly bucket) with the labels people gave them (labels/ in the same bucket), and the model's
+ * proactive thresholds (model bucket), all through the SDK clients it is given (the emulators
+ * locally, or a deployed stack). The view arithmetic is in functions/core/views.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,12 +11,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ObjectStore } from '../../../functions/adapters/object-store';
 import { forEachLimit } from '../../../functions/core/concurrency';
 import { ProfileStore, SensitivityError } from '../../../functions/adapters/profile-store';
-import { EVENTS, windowsPrefix, type ResourceNames } from '../../../functions/core/resources';
+import { LabelStore } from '../../../functions/adapters/label-store';
+import { windowsToExclude, type Verdict } from '../../../functions/core/feedback';
+import { windowsPrefix, type ResourceNames } from '../../../functions/core/resources';
 import type { PartitionThresholds } from '../../../functions/core/model-contract';
 import { featureBand, replayProbabilities, scoreHistogram, surprise, type BandSource, type ScoreHistogram } from '../../../functions/core/views';
 import type { Anomaly, FeatureName, Profile, Severity, WindowFeatures } from '../../../functions/core/types';
 import { DashboardRequestError, type RangeQuery } from './requests';
-import type { AlertFeed, PredictedCrossing } from './events';
+import type { AlertFeed } from './events';
+import type { PredictedCrossing } from './predictions';
+import type { TrainingUse } from './labels';
 
 const MINUTE = 60_000;
 /** Stored objects read at once per request. */
@@ -31,6 +35,11 @@ export type ChartFeature = (typeof CHART_FEATURES)[number];
 export interface DashboardClients {
   dynamodb: DynamoDBClient | DynamoDBDocumentClient;
   s3: S3Client;
+}
+
+/** A document client over the given DynamoDB client (the same one when it is one already). */
+export function documentClientOf(dynamodb: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {
+  return dynamodb instanceof DynamoDBDocumentClient ? dynamodb : DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 /** Resource names the dashboard reads (the stack's, see resourceNames). */
@@ -73,6 +82,16 @@ export interface SeriesAnomaly {
   probability: number;
   hint: string;
   modelVersion: string;
+  /** What a person said about it (POST /api/labels), or null when unlabelled. */
+  verdict: Verdict | null;
+  /** When it was labelled, epoch ms, and the label's note. */
+  labelledAt?: number;
+  note?: string;
+  /**
+   * Whether its window is left out of the next training set: every anomaly's window is, unless all
+   * the window's anomalies were labelled false positives (core/feedback windowsToExclude).
+   */
+  training: TrainingUse;
 }
 
 /** GET /api/series. */
@@ -89,7 +108,7 @@ export interface SeriesResponse {
   t: number[];
   features: Record<ChartFeature, SeriesFeature>;
   anomalies: SeriesAnomaly[];
-  /** Predicted crossings of this partition known to the dashboard. */
+  /** Predictions of this partition known to the dashboard, each in its latest state (open, came true, expired). */
   predicted: PredictedCrossing[];
   /** Whether any "Log Anomaly Predicted" event reached the dashboard yet (any partition). */
   predictionsAvailable: boolean;
@@ -139,6 +158,7 @@ export class DashboardData {
   private readonly profiles: ProfileStore;
   private readonly datasets: ObjectStore;
   private readonly anomalyStore: ObjectStore;
+  private readonly labels: LabelStore;
   private readonly models: ObjectStore;
   private readonly s3: S3Client;
   private readonly alerts: AlertFeed;
@@ -147,13 +167,11 @@ export class DashboardData {
 
   constructor(options: DashboardDataOptions) {
     const { clients, names } = options;
-    const doc =
-      clients.dynamodb instanceof DynamoDBDocumentClient
-        ? clients.dynamodb
-        : DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+    const doc = documentClientOf(clients.dynamodb);
     this.profiles = new ProfileStore({ client: doc, table: names.table, cacheTtlMs: options.profileCacheMs ?? 2000 });
     this.datasets = new ObjectStore({ client: clients.s3, bucket: names.datasetBucket });
     this.anomalyStore = new ObjectStore({ client: clients.s3, bucket: names.anomalyBucket });
+    this.labels = new LabelStore(this.anomalyStore);
     this.models = new ObjectStore({ client: clients.s3, bucket: names.modelBucket });
     this.s3 = clients.s3;
     this.alerts = options.alerts;
@@ -183,15 +201,23 @@ export class DashboardData {
     return summaryOf(await this.profile(partition));
   }
 
+  /** Forgets the cached profile of a partition whose level another writer changed (e.g. a label). */
+  profileChanged(partition: string): void {
+    this.profiles.forget(partition);
+  }
+
   /** Per-minute charted features with their bands at the current sensitivity, anomalies and predicted crossings. */
   async series(partition: string, range: RangeQuery): Promise<SeriesResponse> {
     const profile = await this.profile(partition);
     const { from, to } = await this.resolveRange(partition, range);
-    const [windows, anomalies, thresholds] = await Promise.all([
+    const [windows, anomalies, thresholds, labels] = await Promise.all([
       this.windowsIn(partition, from, to),
       this.anomaliesIn(partition, from, to),
       this.thresholdsOf(profile),
+      this.labels.list(partition, from, to),
     ]);
+    const labelOf = new Map(labels.map((l) => [l.anomalyId, l]));
+    const excluded = windowsToExclude(anomalies, labels);
     const byStart = new Map(windows.map((w) => [w.windowStart, w]));
     const t: number[] = [];
     for (let m = from; m < to; m += MINUTE) t.push(m);
@@ -221,17 +247,24 @@ export class DashboardData {
       bandSource: sources.has('model-thresholds') ? 'model-thresholds' : sources.has('seasonal') ? 'seasonal' : 'none',
       t,
       features,
-      anomalies: anomalies.map((a) => ({
-        id: a.id,
-        windowStart: a.windowStart,
-        severity: a.severity,
-        kind: a.kind,
-        probability: a.probability,
-        hint: a.rootCauseHints[0] ?? a.deviations[0]?.feature ?? '',
-        modelVersion: a.modelVersion,
-      })),
+      anomalies: anomalies.map((a) => {
+        const label = labelOf.get(a.id);
+        return {
+          id: a.id,
+          windowStart: a.windowStart,
+          severity: a.severity,
+          kind: a.kind,
+          probability: a.probability,
+          hint: a.rootCauseHints[0] ?? a.deviations[0]?.feature ?? '',
+          modelVersion: a.modelVersion,
+          verdict: label?.verdict ?? null,
+          ...(label ? { labelledAt: label.labelledAt } : {}),
+          ...(label?.note ? { note: label.note } : {}),
+          training: excluded.has(a.windowStart) ? 'excluded' : 'kept',
+        };
+      }),
       predicted,
-      predictionsAvailable: predicted.length > 0 || this.alerts.list().some((e) => e['detail-type'] === EVENTS.anomalyPredicted),
+      predictionsAvailable: predicted.length > 0 || this.alerts.anyPredicted(),
     };
   }
 

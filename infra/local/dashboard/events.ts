@@ -1,12 +1,14 @@
 /**
  * Live updates of the dashboard: a Server-Sent Events hub, and the alert feed, which follows the
  * local alert sink's JSONL file (EventBridge-shaped envelopes, see alert-sink.ts) and accepts
- * envelopes published directly. Predicted crossings ("Log Anomaly Predicted") arrive the same way.
+ * envelopes published directly. Predicted crossings ("Log Anomaly Predicted") arrive the same way
+ * (read in ./predictions).
  */
 import { open, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertEnvelope } from '../alert-sink';
 import { EVENTS } from '../../../functions/core/resources';
+import { partitionOfEnvelope, predictedCrossingOf, mergePredictions, type PredictedCrossing } from './predictions';
 
 /** One event pushed to the page: `type` is the SSE event name, the rest its JSON data. */
 export interface DashboardEvent {
@@ -68,55 +70,6 @@ function frame(event: DashboardEvent): string {
   const { type, ...data } = event;
   const name = String(type).replace(/[^\w.-]/g, '_');
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-/**
- * A predicted threshold crossing, read from a "Log Anomaly Predicted" event. The detail is read
- * tolerantly: `partition`; when: `crossingAt` | `predictedAt` | `expectedAt` | `windowStart` | `at`
- * (epoch ms or ISO); optional `feature`, `probability`, `severity`, `kind`.
- */
-export interface PredictedCrossing {
-  partition: string;
-  /** When the crossing is expected, epoch ms. */
-  at: number;
-  /** When the prediction was made (the envelope's time), epoch ms. */
-  raisedAt: number;
-  feature?: string;
-  probability?: number;
-  severity?: string;
-  kind?: string;
-}
-
-function timeOf(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isFinite(t) ? t : undefined;
-  }
-  return undefined;
-}
-
-/** The partition an envelope is about (`detail.partition`, or its incident's), if any. */
-export function partitionOfEnvelope(e: AlertEnvelope): string | undefined {
-  const d = e.detail as { partition?: unknown; incident?: { partition?: unknown } } | null;
-  if (typeof d?.partition === 'string') return d.partition;
-  if (typeof d?.incident?.partition === 'string') return d.incident.partition;
-  return undefined;
-}
-
-/** A predicted crossing from a "Log Anomaly Predicted" envelope, or null for any other or unreadable event. */
-export function predictedCrossingOf(e: AlertEnvelope): PredictedCrossing | null {
-  if (e['detail-type'] !== EVENTS.anomalyPredicted) return null;
-  const d = (e.detail ?? {}) as Record<string, unknown>;
-  const partition = partitionOfEnvelope(e);
-  const at = timeOf(d.crossingAt) ?? timeOf(d.predictedAt) ?? timeOf(d.expectedAt) ?? timeOf(d.windowStart) ?? timeOf(d.at);
-  if (!partition || at === undefined) return null;
-  const out: PredictedCrossing = { partition, at, raisedAt: timeOf(e.time) ?? at };
-  if (typeof d.feature === 'string') out.feature = d.feature;
-  if (typeof d.probability === 'number') out.probability = d.probability;
-  if (typeof d.severity === 'string') out.severity = d.severity;
-  if (typeof d.kind === 'string') out.kind = d.kind;
-  return out;
 }
 
 /** Options of {@link AlertFeed}. */
@@ -192,14 +145,32 @@ export class AlertFeed {
     return all.slice(Math.max(0, all.length - limit));
   }
 
-  /** Predicted crossings of a partition, by expected time. */
-  predicted(partition: string): PredictedCrossing[] {
-    const out: PredictedCrossing[] = [];
+  /**
+   * Predicted crossings (of one partition, or all), one per prediction: the events of one
+   * prediction (opened, then came true or expired) merged into its latest state; by crossing time.
+   */
+  predicted(partition?: string): PredictedCrossing[] {
+    const events: PredictedCrossing[] = [];
     for (const e of this.envelopes) {
       const p = predictedCrossingOf(e);
-      if (p && p.partition === partition) out.push(p);
+      if (p && (partition === undefined || p.partition === partition)) events.push(p);
     }
-    return out.sort((a, b) => a.at - b.at);
+    return mergePredictions(events);
+  }
+
+  /** Whether any "Log Anomaly Predicted" event reached the feed (readable or not). */
+  anyPredicted(): boolean {
+    return this.envelopes.some((e) => e['detail-type'] === EVENTS.anomalyPredicted);
+  }
+
+  /** Time of the newest envelope (its `time`), epoch ms, or null when none is known. */
+  newestTime(): number | null {
+    let newest = -Infinity;
+    for (const e of this.envelopes) {
+      const t = Date.parse(e.time);
+      if (Number.isFinite(t) && t > newest) newest = t;
+    }
+    return Number.isFinite(newest) ? newest : null;
   }
 
   /** Checks the file once (never overlapping itself). */

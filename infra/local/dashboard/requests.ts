@@ -111,3 +111,14 @@ export function parseSensitivityBody(text: string): SensitivityRequest {
   }
   return { partition, level };
 }
+
+/**
+ * A `limit` query parameter: a whole number in 1..max, `fallback` when absent.
+ * @throws DashboardRequestError 400 for anything else
+ */
+export function parseLimit(value: string | null, fallback: number, max: number): number {
+  if (value === null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new DashboardRequestError(400, `limit must be a whole number in 1..${max}, got "${value.slice(0, 20)}".`);
+  return n;
+}

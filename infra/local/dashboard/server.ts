@@ -9,8 +9,12 @@
  * - GET  /api/scores?partition=&from=&to=&minutes=    probability distribution and the threshold
  * - GET  /api/alerts?partition=&limit=                alert envelopes (the local sink's)
  * - GET  /api/capacity                                shards and volume forecast, when a provider is wired
+ * - GET  /api/predictions?partition=                  early warnings ("Log Anomaly Predicted"), latest state each
+ * - GET  /api/labels?partition=                       labels: counts, level, level steps, training use
+ * - GET  /api/remediation?limit=                      remediation rules, outcomes and recent attempts
  * - POST /api/sensitivity {partition, level}          sets the level on the CURRENT profile pointer
- * - GET  /api/events                                  SSE: minute, alert, sensitivity, capacity, ...
+ * - POST /api/labels {partition, anomalyId, verdict, note?, by?}   applyLabel (as `harbinger label`)
+ * - GET  /api/events                                  SSE: minute, alert, sensitivity, label, capacity, ...
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,9 +23,12 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AlertEnvelope } from '../alert-sink';
 import { LOCAL_HOST } from '../ports';
-import { DashboardData, type DashboardClients, type DashboardNames } from './data';
-import { AlertFeed, EventHub, partitionOfEnvelope, type DashboardEvent } from './events';
-import { DashboardRequestError, parsePartition, parseRange, parseSensitivityBody } from './requests';
+import { DashboardData, documentClientOf, type DashboardClients, type DashboardNames } from './data';
+import { AlertFeed, EventHub, type DashboardEvent } from './events';
+import { DashboardLabels } from './labels';
+import { partitionOfEnvelope } from './predictions';
+import { DashboardRemediation, type ClockSource } from './remediation';
+import { DashboardRequestError, parseLimit, parsePartition, parseRange, parseSensitivityBody } from './requests';
 
 /** One point of the stream's capacity: observed volume, its forecast with interval, and shards. */
 export interface CapacityPoint {
@@ -63,7 +70,8 @@ export interface Dashboard {
   url: string;
   /**
    * Pushes an update to every open page:
-   * - a number: the (simulated) time of the minute just closed, epoch ms: pages refresh;
+   * - a number: the (simulated) time of the minute just closed, epoch ms: pages refresh (it is also
+   *   the dashboard's "now" for remediation outcomes);
    * - an alert envelope (`detail-type`, `time`, `detail`): recorded like a line of the alerts file
    *   (e.g. a "Log Anomaly Predicted" event);
    * - any other `{type, ...}` event, sent as is (e.g. `{type: 'capacity'}`).
@@ -141,6 +149,22 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Reads a POST request's JSON body.
+ * @param usage - the 405 message (what to send instead)
+ * @throws DashboardRequestError 405 for another method, 415 for another content type, 413 when too large
+ */
+async function readJsonBody(req: IncomingMessage, res: ServerResponse, usage: string): Promise<string> {
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    throw new DashboardRequestError(405, usage || `Use POST ${req.url ?? ''} with a JSON body.`);
+  }
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    throw new DashboardRequestError(415, 'Send the body as Content-Type: application/json.');
+  }
+  return readBody(req);
+}
+
 function isEnvelope(e: unknown): e is AlertEnvelope {
   return typeof e === 'object' && e !== null && typeof (e as AlertEnvelope)['detail-type'] === 'string';
 }
@@ -160,6 +184,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     onEnvelope: (envelope) => hub.publish({ type: 'alert', partition: partitionOfEnvelope(envelope) ?? null, envelope }),
   });
   const data = new DashboardData({ clients: options.clients, names: options.names, alerts: feed });
+  const doc = documentClientOf(options.clients.dynamodb);
+  const labels = new DashboardLabels({ s3: options.clients.s3, anomalyBucket: options.names.anomalyBucket, dynamodb: doc, table: options.names.table });
+  const remediation = new DashboardRemediation({ dynamodb: doc, table: options.names.table });
+  /** The newest simulated minute a caller notified, epoch ms. */
+  let simulatedNow: number | null = null;
+  /** The time remediation outcomes are evaluated at: the simulated clock, else the newest alert, else the wall clock. */
+  const now = (): { at: number; source: ClockSource } => {
+    if (simulatedNow !== null) return { at: simulatedNow, source: 'simulated-clock' };
+    const newest = feed.newestTime();
+    return newest !== null ? { at: newest, source: 'alerts' } : { at: Date.now(), source: 'wall-clock' };
+  };
   const files = staticFiles();
   let port = options.port ?? 0;
 
@@ -173,21 +208,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const path = url.pathname;
     const q = url.searchParams;
     if (path === '/api/sensitivity') {
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        throw new DashboardRequestError(405, 'Use POST /api/sensitivity with a JSON body {"partition": "...", "level": 0.99}.');
-      }
-      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-        throw new DashboardRequestError(415, 'Send the body as Content-Type: application/json.');
-      }
-      const body = parseSensitivityBody(await readBody(req));
+      const body = parseSensitivityBody(await readJsonBody(req, res, 'Use POST /api/sensitivity with a JSON body {"partition": "...", "level": 0.99}.'));
       const summary = await data.setSensitivity(body.partition, body.level);
       hub.publish({ type: 'sensitivity', partition: summary.partition, level: summary.sensitivity });
       sendJson(res, 200, summary);
       return;
     }
+    if (path === '/api/labels' && req.method === 'POST') {
+      const outcome = await labels.apply(await readJsonBody(req, res, ''));
+      const { label } = outcome;
+      data.profileChanged(label.partition);
+      hub.publish({ type: 'label', partition: label.partition, anomalyId: label.anomalyId, verdict: label.verdict, level: label.sensitivity.after, changed: outcome.changed });
+      sendJson(res, 200, outcome);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET');
+      res.setHeader('allow', path === '/api/labels' ? 'GET, POST' : 'GET');
       throw new DashboardRequestError(405, `${req.method} is not supported on ${path}.`);
     }
     switch (path) {
@@ -207,6 +243,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         const partition = q.get('partition') ? parsePartition(q.get('partition')) : undefined;
         const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? 200) || 200));
         sendJson(res, 200, { alerts: feed.list(partition, limit) });
+        return;
+      }
+      case '/api/predictions': {
+        const partition = q.get('partition') ? parsePartition(q.get('partition')) : undefined;
+        const predictions = feed.predicted(partition);
+        const available = predictions.length > 0 || feed.anyPredicted();
+        sendJson(res, 200, { available, predictions });
+        return;
+      }
+      case '/api/labels':
+        sendJson(res, 200, await labels.list(parsePartition(q.get('partition'))));
+        return;
+      case '/api/remediation': {
+        const clock = now();
+        sendJson(res, 200, await remediation.view(clock.at, clock.source, parseLimit(q.get('limit'), 20, 200)));
         return;
       }
       case '/api/capacity':
@@ -276,6 +327,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   await feed.start();
 
   const notify = (event?: number | AlertEnvelope | DashboardEvent): void => {
+    if (typeof event === 'number' && Number.isFinite(event)) simulatedNow = Math.max(simulatedNow ?? -Infinity, event);
     if (event === undefined || typeof event === 'number') hub.publish({ type: 'minute', at: event ?? Date.now() });
     else if (isEnvelope(event)) feed.add(event);
     else hub.publish(event);

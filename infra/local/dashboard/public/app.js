@@ -1,41 +1,24 @@
-/* Harbinger local dashboard: renders /api data with uPlot, refreshes on Server-Sent Events. */
+/*
+ * Harbinger local dashboard: one panel per partition (feature charts with bands and markers, score
+ * distribution, sensitivity control, labels), rendered with uPlot from /api data and refreshed on
+ * Server-Sent Events. Helpers: lib.js; markers: markers.js; labelling: labels.js; overview cards: ops.js.
+ */
 'use strict';
 
 (() => {
+  const H = window.Harbinger;
+  const { el, api, hhmm, stamp, fmtLevel, MINUTE, compact, utc, timeAxis, BAND_FILL, BAND_LINE } = H;
   /** Sensitivity levels the slider moves through (the API accepts any level in [0.5, 0.9999]). */
   const LEVELS = [0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999];
-  const compact = (n) => {
-    const a = Math.abs(n);
-    if (a >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;
-    if (a >= 1e3) return `${+(n / 1e3).toPrecision(3)}k`;
-    return String(+n.toPrecision(3));
-  };
   const FEATURES = [
     { key: 'count', title: 'Events per minute', fmt: (n) => Math.round(n).toLocaleString('en-US'), axis: compact },
     { key: 'errorRate', title: 'Error rate', fmt: (n) => `${(n * 100).toFixed(n > 0 && n < 0.01 ? 2 : 1)}%`, axis: (n) => `${+(n * 100).toPrecision(3)}%` },
     { key: 'latencyP95', title: 'Latency p95 (ms)', fmt: (n) => `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)} ms`, axis: compact },
   ];
-  const SEVERITIES = ['low', 'medium', 'high', 'critical'];
-  const SEV_LETTER = { low: 'L', medium: 'M', high: 'H', critical: 'C' };
-  const BAND_FILL = 'rgba(36, 88, 211, 0.14)';
-  const BAND_LINE = 'rgba(36, 88, 211, 0.55)';
-  const MINUTE = 60000;
 
   const state = { minutes: 60, panels: new Map(), clock: null, lastPartitionsCheck: 0 };
 
   // ---------- helpers ----------
-  function el(tag, attrs = {}, children = []) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'text') e.textContent = v;
-      else e.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children) e.append(c);
-    return e;
-  }
-  const hhmm = (t) => `${new Date(t).toISOString().slice(11, 16)}Z`;
-  const stamp = (t) => `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')}Z`;
   const idOf = (p) => `p-${p.replace(/[^A-Za-z0-9]+/g, '-')}`;
   const nearestLevelIndex = (level) => {
     let best = 0;
@@ -44,22 +27,6 @@
     });
     return best;
   };
-  const fmtLevel = (l) => String(Number(l.toPrecision(4)));
-  const utc = (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
-  /** Time axis labels in UTC, 24 h. */
-  const timeAxis = { size: 28, values: (u, splits) => splits.map((v) => new Date(v * 1000).toISOString().slice(11, 16)) };
-
-  async function api(path, init) {
-    const res = await fetch(path, init);
-    let body = {};
-    try {
-      body = await res.json();
-    } catch {
-      // empty or not JSON
-    }
-    if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
-    return body;
-  }
 
   function showError(message) {
     const box = document.getElementById('error');
@@ -74,60 +41,6 @@
     const c = document.getElementById('clock');
     c.textContent = stamp(t);
     c.setAttribute('datetime', new Date(t).toISOString());
-  }
-
-  // ---------- markers drawn over a uPlot chart ----------
-  /** Groups anomalies by minute: one marker per minute, coloured by the highest severity. */
-  function anomalyGroups(anomalies) {
-    const by = new Map();
-    for (const a of anomalies) {
-      const g = by.get(a.windowStart) || { t: a.windowStart, severity: 'low', items: [] };
-      g.items.push(a);
-      if (SEVERITIES.indexOf(a.severity) > SEVERITIES.indexOf(g.severity)) g.severity = a.severity;
-      by.set(a.windowStart, g);
-    }
-    return [...by.values()].sort((a, b) => a.t - b.t);
-  }
-
-  function placeMarkers(u, panel) {
-    for (const m of u.over.querySelectorAll('.marker')) m.remove();
-    const width = u.over.clientWidth;
-    u.over.style.setProperty('--plot-h', `${Math.max(0, u.over.clientHeight - 14)}px`);
-    const data = panel.series;
-    if (!data) return;
-    for (const g of anomalyGroups(data.anomalies)) {
-      const x = u.valToPos(g.t / 1000, 'x');
-      if (!(x >= 0 && x <= width)) continue;
-      const what = g.items.map((a) => `${a.kind} p=${a.probability.toFixed(3)}${a.hint ? ` (${a.hint})` : ''}`).join('; ');
-      const label = `${g.severity} anomaly at ${hhmm(g.t)}: ${what}`;
-      const m = el('span', {
-        class: `marker sev-${g.severity}`,
-        role: 'img',
-        'aria-label': label,
-        title: label,
-        'data-testid': 'anomaly-marker',
-        'data-partition': data.partition,
-        'data-severity': g.severity,
-        'data-window': new Date(g.t).toISOString(),
-      }, [el('span', { text: SEV_LETTER[g.severity] || '?', 'aria-hidden': 'true' })]);
-      m.style.left = `${x}px`;
-      u.over.append(m);
-    }
-    for (const p of data.predicted) {
-      const x = u.valToPos(p.at / 1000, 'x');
-      if (!(x >= 0 && x <= width)) continue;
-      const label = `predicted crossing at ${hhmm(p.at)}${p.feature ? ` of ${p.feature}` : ''}${p.probability !== undefined ? `, p=${p.probability.toFixed(2)}` : ''} (predicted ${hhmm(p.raisedAt)})`;
-      const m = el('span', {
-        class: 'marker predicted',
-        role: 'img',
-        'aria-label': label,
-        title: label,
-        'data-testid': 'predicted-marker',
-        'data-partition': data.partition,
-      }, [el('span', { text: 'P', 'aria-hidden': 'true' })]);
-      m.style.left = `${x}px`;
-      u.over.append(m);
-    }
   }
 
   // ---------- charts ----------
@@ -153,7 +66,7 @@
           { label: 'expected', stroke: 'rgba(36, 88, 211, 0.8)', width: 1, dash: [4, 4], points: { show: false } },
         ],
         bands: [{ series: [3, 2], fill: BAND_FILL }],
-        hooks: { draw: [(u) => placeMarkers(u, panel)] },
+        hooks: { draw: [(u) => H.markers.placeMarkers(u, panel, feature.key, (t) => H.labels.showDetail(panel, t))] },
       },
       [[], [], [], [], []],
       container,
@@ -216,112 +129,6 @@
     );
   }
 
-  let capacityPlot = null;
-  function renderCapacity(c) {
-    const status = document.querySelector('[data-testid="capacity-status"]');
-    const box = document.getElementById('capacity-plot');
-    if (!c.available) {
-      status.textContent = `Not available yet. ${c.reason || ''}`.trim();
-      status.setAttribute('data-available', 'false');
-      box.hidden = true;
-      return;
-    }
-    status.textContent = c.note || 'Volume against the forecast (with its interval) and the stream\'s open shards.';
-    status.setAttribute('data-available', 'true');
-    box.hidden = false;
-    const pts = c.points;
-    const data = [
-      pts.map((p) => p.t / 1000),
-      pts.map((p) => p.records),
-      pts.map((p) => p.forecast ?? null),
-      pts.map((p) => p.lower ?? null),
-      pts.map((p) => p.upper ?? null),
-      pts.map((p) => p.shards),
-    ];
-    if (!capacityPlot) {
-      capacityPlot = new uPlot(
-        {
-          width: Math.max(260, box.clientWidth || 500),
-          height: 150,
-          tzDate: utc,
-          legend: { show: true, live: false },
-          scales: { x: { time: true }, shards: { range: (u, min, max) => [0, Math.max(2, max + 1)] } },
-          axes: [timeAxis, { label: 'records', size: 56, values: (u, splits) => splits.map(compact) }, { scale: 'shards', side: 1, label: 'shards', grid: { show: false }, size: 40 }],
-          series: [
-            {},
-            { label: 'records', stroke: '#1d2330', width: 1.5 },
-            { label: 'forecast', stroke: '#2458d3', dash: [5, 4], width: 1.5 },
-            { label: 'lower', stroke: BAND_LINE, width: 1 },
-            { label: 'upper', stroke: BAND_LINE, width: 1 },
-            { label: 'shards', scale: 'shards', stroke: '#4b7f52', width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
-          ],
-          bands: [{ series: [4, 3], fill: BAND_FILL }],
-        },
-        data,
-        box,
-      );
-    } else capacityPlot.setData(data);
-  }
-
-  async function refreshCapacity() {
-    try {
-      renderCapacity(await api('/api/capacity'));
-    } catch (err) {
-      const status = document.querySelector('[data-testid="capacity-status"]');
-      status.textContent = `Capacity could not be read: ${err.message}`;
-    }
-  }
-
-  // ---------- alerts feed ----------
-  function alertLine(e) {
-    const type = e['detail-type'];
-    const d = e.detail || {};
-    const inc = d.incident || {};
-    const partition = d.partition || inc.partition || '';
-    if (type === 'Log Anomaly Predicted') {
-      const at = d.crossingAt ?? d.predictedAt ?? d.expectedAt ?? d.windowStart ?? d.at;
-      const when = at !== undefined ? hhmm(typeof at === 'number' ? at : Date.parse(at)) : '?';
-      return { badge: 'predicted', cls: 'predicted', text: `${partition} crossing expected at ${when}${d.feature ? ` (${d.feature})` : ''}` };
-    }
-    if (type === 'Log Anomaly Resolved') {
-      return { badge: 'resolved', cls: 'resolved', text: `${partition} ${inc.kind || ''} resolved after ${inc.windows ?? '?'} windows, peak ${inc.severity || '?'}` };
-    }
-    if (type === 'Log Anomaly Detected') {
-      const change = d.change === 'escalated' ? 'escalated' : 'opened';
-      return {
-        badge: d.severity || 'alert',
-        cls: `sev-${d.severity}`,
-        text: `${partition} ${hhmm(d.windowStart)} ${d.kind} p=${Number(d.probability).toFixed(3)} ${change}${d.rootCauseHints && d.rootCauseHints[0] ? ` · ${d.rootCauseHints[0]}` : ''}`,
-      };
-    }
-    return { badge: type.replace(/^Log /, ''), cls: '', text: partition || JSON.stringify(d).slice(0, 120) };
-  }
-
-  const FEED_MAX = 50;
-
-  function alertItem(e) {
-    const line = alertLine(e);
-    return el('li', { 'data-detail-type': e['detail-type'] }, [
-      el('time', { datetime: e.time, text: hhmm(Date.parse(e.time)) }),
-      el('span', { class: `badge ${line.cls}`, text: line.badge }),
-      el('span', { text: line.text }),
-    ]);
-  }
-
-  /** Newest first; new alerts are prepended so screen readers announce only them. */
-  function renderAlerts(initial) {
-    const list = document.querySelector('[data-testid="alert-feed"]');
-    list.replaceChildren(...initial.slice(-FEED_MAX).reverse().map(alertItem));
-    document.getElementById('alerts-empty').hidden = list.children.length > 0;
-  }
-
-  function addAlert(e) {
-    const list = document.querySelector('[data-testid="alert-feed"]');
-    list.prepend(alertItem(e));
-    while (list.children.length > FEED_MAX) list.lastElementChild.remove();
-    document.getElementById('alerts-empty').hidden = true;
-  }
-
   // ---------- partition panels ----------
   function createPanel(summary) {
     const p = summary.partition;
@@ -365,14 +172,18 @@
     const list = el('ol', { 'data-testid': 'anomaly-list' });
     const details = el('details', {}, [el('summary', {}, ['Anomalies in view (', count, ')']), list]);
     const predicted = el('p', { class: 'predicted-note', 'data-testid': 'predicted-status' });
+    const detail = el('div', { class: 'anomaly-detail', 'data-testid': 'anomaly-detail', 'aria-label': `Selected anomalies of ${p}`, role: 'group', hidden: true });
+    const feedback = el('div', { class: 'feedback', 'data-testid': 'label-summary', 'data-partition': p });
     const section = el('section', { class: 'panel', id, 'data-testid': 'panel', 'data-partition': p, 'aria-labelledby': `${id}-h` }, [
       header,
       charts,
       panelError,
+      detail,
+      feedback,
       details,
       predicted,
     ]);
-    Object.assign(panel, { section, range, output, savingEl: saving, captions, scorePlot, scoreCaption, panelError, count, list, predicted });
+    Object.assign(panel, { section, range, output, savingEl: saving, captions, scorePlot, scoreCaption, panelError, count, list, predicted, detail, feedback, selected: null });
 
     range.addEventListener('input', () => {
       const level = LEVELS[Number(range.value)];
@@ -484,20 +295,22 @@
     // Anomalies and predictions.
     panel.count.textContent = String(s.anomalies.length);
     panel.section.classList.toggle('has-anomalies', s.anomalies.length > 0);
+    H.labels.note(s.anomalies);
     panel.list.replaceChildren(
       ...s.anomalies
         .slice()
         .reverse()
-        .map((a) =>
-          el('li', { 'data-severity': a.severity }, [
-            el('span', { class: `swatch sev-${a.severity}`, 'aria-hidden': 'true', text: SEV_LETTER[a.severity] }),
-            ` ${hhmm(a.windowStart)} ${a.severity} ${a.kind} p=${a.probability.toFixed(3)}${a.hint ? ` · ${a.hint}` : ''}`,
-          ]),
-        ),
+        .map((a) => H.labels.anomalyItem(p, a)),
     );
+    H.labels.renderDetail(panel);
     if (!s.predictionsAvailable) panel.predicted.textContent = 'Predicted crossings: not available yet (no "Log Anomaly Predicted" events received).';
     else if (s.predicted.length === 0) panel.predicted.textContent = 'Predicted crossings: none for this partition.';
-    else panel.predicted.textContent = `Predicted crossings: ${s.predicted.map((x) => `${hhmm(x.at)}${x.feature ? ` ${x.feature}` : ''}`).join(', ')}`;
+    else {
+      const word = H.markers.STATUS_WORD;
+      panel.predicted.textContent = `Predicted crossings: ${s.predicted
+        .map((x) => `${hhmm(x.at)}${x.feature ? ` ${x.feature}` : ''}${x.probability !== undefined ? ` p=${x.probability.toFixed(2)}` : ''} (${word[x.status] || x.status})`)
+        .join(', ')}`;
+    }
     setClock(s.to);
   }
 
@@ -512,10 +325,15 @@
         panel.again = false;
         const q = `partition=${encodeURIComponent(panel.partition)}&minutes=${state.minutes}`;
         try {
-          const [series, scores] = await Promise.all([api(`/api/series?${q}`), api(`/api/scores?${q}`)]);
+          const [series, scores, labels] = await Promise.all([
+            api(`/api/series?${q}`),
+            api(`/api/scores?${q}`),
+            api(`/api/labels?partition=${encodeURIComponent(panel.partition)}`),
+          ]);
           panel.series = series;
           panel.scores = scores;
           render(panel);
+          H.labels.renderSummary(panel, labels);
           if (!panel.saving) panel.panelError.textContent = '';
         } catch (err) {
           panel.panelError.textContent = `Could not refresh: ${err.message}`;
@@ -560,9 +378,10 @@
     source.addEventListener('open', () => {
       conn.textContent = 'Live: refreshes as windows close.';
       // (Re)connected: take the alerts sent while not listening, then follow the stream.
-      void api(`/api/alerts?limit=${FEED_MAX}`)
-        .then(({ alerts }) => renderAlerts(alerts))
+      void api(`/api/alerts?limit=${H.ops.FEED_MAX}`)
+        .then(({ alerts }) => H.ops.renderAlerts(alerts))
         .catch(() => {});
+      void H.ops.refreshWarnings();
     });
     source.addEventListener('error', () => {
       conn.textContent = 'Disconnected; reconnecting…';
@@ -575,12 +394,20 @@
         void loadPartitions().catch(() => {});
       }
       refreshAll();
-      void refreshCapacity();
+      void H.ops.refreshCapacity();
+      void H.ops.refreshRemediation();
     });
     source.addEventListener('alert', (ev) => {
       const { partition, envelope } = JSON.parse(ev.data);
-      addAlert(envelope);
+      H.ops.addAlert(envelope);
       const panel = partition && state.panels.get(partition);
+      if (panel) void refreshPanel(panel);
+      if (envelope['detail-type'] === 'Log Anomaly Predicted') void H.ops.refreshWarnings();
+      else void H.ops.refreshRemediation();
+    });
+    source.addEventListener('label', (ev) => {
+      const { partition } = JSON.parse(ev.data);
+      const panel = state.panels.get(partition);
       if (panel) void refreshPanel(panel);
     });
     source.addEventListener('sensitivity', (ev) => {
@@ -588,7 +415,7 @@
       const panel = state.panels.get(partition);
       if (panel && !panel.saving) void refreshPanel(panel);
     });
-    source.addEventListener('capacity', () => void refreshCapacity());
+    source.addEventListener('capacity', () => void H.ops.refreshCapacity());
   }
 
   async function start() {
@@ -603,7 +430,13 @@
     } catch (err) {
       showError(`The dashboard API did not answer: ${err.message}`);
     }
-    void refreshCapacity();
+    H.labels.onLabelled = (partition) => {
+      const panel = state.panels.get(partition);
+      if (panel) void refreshPanel(panel);
+    };
+    void H.ops.refreshCapacity();
+    void H.ops.refreshRemediation();
+    void H.ops.refreshWarnings();
     connect();
   }
 
