@@ -102,6 +102,14 @@ export function labelKey(partition: string, windowStart: number, anomalyId: stri
   return anomalyKey(partition, windowStart, anomalyId).replace(/^anomalies\//, 'labels/');
 }
 
+/**
+ * S3 object key (anomaly bucket) of an early warning ("Log Anomaly Predicted"), by the window it was
+ * issued after; rewritten with each change of the prediction (idempotent).
+ */
+export function predictionKey(partition: string, issuedAt: number, predictionId: string): string {
+  return anomalyKey(partition, issuedAt, predictionId).replace(/^anomalies\//, 'predictions/');
+}
+
 /** Prefix of a partition's stored anomalies (`kind` 'anomalies') or labels ('labels') in the anomaly bucket. */
 export function partitionPrefix(kind: 'anomalies' | 'labels', partition: string): string {
   return `${kind}/partition=${encodeURIComponent(partition)}/`;

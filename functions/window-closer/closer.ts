@@ -20,7 +20,7 @@ import { attributesToPartial, emptyPartial, windowFeatures } from '../core/featu
 import { scoreWindow, type AnomalyScoring } from '../core/scoring';
 import { groupWindow, type IncidentChange } from '../core/incidents';
 import { forEachLimit } from '../core/concurrency';
-import { anomalyKey, EVENTS, windowFeaturesKey } from '../core/resources';
+import { anomalyKey, EVENTS, predictionKey, windowFeaturesKey } from '../core/resources';
 import { CircuitBreaker } from '../core/circuit-breaker';
 import { modelDetectorResult, parseScoreResponse } from '../core/model-detector';
 import type { ModelWindow, PartitionThresholds, WindowModelScore } from '../core/model-contract';
@@ -459,6 +459,8 @@ async function predict(
   }
   for (const c of changes) {
     const p = c.prediction;
+    // Stored with the anomalies (scenario reports measure lead time from them), then announced.
+    await deps.anomalies.putJson(predictionKey(p.partition, p.issuedAt, p.id), { ...p, change: c.change });
     await deps.alerts.publish(EVENTS.anomalyPredicted, { ...p, change: c.change });
     summary.predictions.push({
       change: c.change,

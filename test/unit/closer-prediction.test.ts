@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { closeWindows, type CloserDeps } from '../../functions/window-closer/closer';
-import { EVENTS } from '../../functions/core/resources';
+import { EVENTS, predictionKey } from '../../functions/core/resources';
 import type { Prediction } from '../../functions/core/early-warning';
 import type { Profile } from '../../functions/core/types';
 import type { WindowStore } from '../../functions/adapters/window-store';
@@ -80,6 +80,9 @@ describe('closer early warning', () => {
 
     const saved = states.map.get(PARTITION)!;
     expect(saved.warning?.open[sent.feature]?.id).toBe(sent.id);
+    // stored with the anomalies, for scenario reports' lead times
+    const stored = (deps.anomalies as unknown as MemObjects).docs.get(predictionKey(PARTITION, detail.issuedAt, sent.id));
+    expect(stored).toMatchObject({ id: sent.id, change: 'opened' });
     expect(JSON.stringify(saved.warning).length).toBeLessThan(4000);
 
     // the same tick again: nothing left to close, nothing re-sent

@@ -37,3 +37,29 @@ describe('scenarioReport', () => {
     expect(r).toMatchObject({ recall: 1, precision: 1, falseAlertsPerPartitionHour: 0, meanDelayMin: null, cleanPartitionHours: 1 });
   });
 });
+
+describe('scenarioReport: prediction lead time', () => {
+  const anomalies = [
+    { partition: 'a#r', windowStart: T + 14 * MIN },
+    { partition: 'b#r', windowStart: T + 31 * MIN },
+  ];
+  it('measures minutes from the first warning before the first detection; later warnings do not count', () => {
+    const predictions = [
+      { partition: 'a#r', issuedAt: T + 5 * MIN }, // 9 min before a#r's first detection
+      { partition: 'a#r', issuedAt: T + 8 * MIN },
+      { partition: 'b#r', issuedAt: T + 35 * MIN }, // after b#r was detected: no lead
+      { partition: 'b#r', issuedAt: T - 45 * MIN }, // before the stretch's lead window of b#r's incident (30 - 60 = -30)
+    ];
+    const r = scenarioReport(labels, anomalies, { start: T, end: T + 60 * MIN }, ['a#r', 'b#r'], { predictions });
+    expect(r.incidents.map((i) => i.leadMin)).toEqual([9, null]);
+    expect(r.warnedBeforeDetection).toBe(1);
+    expect(r.meanLeadMin).toBe(9);
+    expect(r.predictions).toBe(4);
+    expect(r.falsePredictions).toBe(1);
+  });
+
+  it('without predictions nothing is warned', () => {
+    const r = scenarioReport(labels, anomalies, { start: T, end: T + 60 * MIN }, ['a#r', 'b#r']);
+    expect(r).toMatchObject({ warnedBeforeDetection: 0, meanLeadMin: null, predictions: 0, falsePredictions: 0 });
+  });
+});

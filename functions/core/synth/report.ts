@@ -13,6 +13,12 @@ export interface LabelOutcome extends IncidentLabel {
   delayMin: number | null;
   /** Anomalous windows matched to it. */
   anomalies: number;
+  /**
+   * Minutes from the first early warning ("Log Anomaly Predicted" opened in the incident's partition
+   * within the lead window before the first detection) to that detection; null when no warning came
+   * first (or the incident was missed).
+   */
+  leadMin: number | null;
 }
 
 /** What a scenario run measured. */
@@ -30,6 +36,13 @@ export interface ScenarioReport {
   falseAlertsPerPartitionHour: number;
   /** Mean delay over detected incidents, minutes (null when none was detected). */
   meanDelayMin: number | null;
+  /** Detected incidents an early warning came before. */
+  warnedBeforeDetection: number;
+  /** Mean lead time over those, minutes (null when none). */
+  meanLeadMin: number | null;
+  /** Early warnings opened during the stretch, and those outside every incident (and its lead window). */
+  predictions: number;
+  falsePredictions: number;
 }
 
 /** Anomalies this long after an incident's end still count as caused by it. */
@@ -44,6 +57,10 @@ export function matchesIncident(label: IncidentLabel, anomaly: { partition: stri
 export interface ReportOptions {
   /** Anomalies this long after an incident's end still count as caused by it. Default 5 min. */
   graceMs?: number;
+  /** Early warnings opened during the run (the closer's predictions, `issuedAt` epoch ms). */
+  predictions?: ReadonlyArray<{ partition: string; issuedAt: number }>;
+  /** How long before an incident's start a warning still counts as its warning. Default 60 min (the forecast horizon). */
+  leadWindowMs?: number;
 }
 
 /**
@@ -60,11 +77,23 @@ export function scenarioReport(
   options: ReportOptions = {},
 ): ScenarioReport {
   const grace = options.graceMs ?? DEFAULT_GRACE_MS;
+  const leadWindow = options.leadWindowMs ?? 60 * MINUTE;
+  const predictions = options.predictions ?? [];
   const matches = (l: IncidentLabel, a: { partition: string; windowStart: number }): boolean => matchesIncident(l, a, grace);
+  const warns = (l: IncidentLabel, p: { partition: string; issuedAt: number }): boolean =>
+    p.partition === l.partition && p.issuedAt >= l.start - leadWindow && p.issuedAt <= l.end + grace;
   const incidents: LabelOutcome[] = labels.map((l) => {
     const mine = anomalies.filter((a) => matches(l, a));
     const first = mine.length ? Math.min(...mine.map((a) => a.windowStart)) : null;
-    return { ...l, detected: mine.length > 0, delayMin: first === null ? null : Math.max(0, (first - l.start) / MINUTE), anomalies: mine.length };
+    const before = first === null ? [] : predictions.filter((p) => warns(l, p) && p.issuedAt < first);
+    const warnedAt = before.length ? Math.min(...before.map((p) => p.issuedAt)) : null;
+    return {
+      ...l,
+      detected: mine.length > 0,
+      delayMin: first === null ? null : Math.max(0, (first - l.start) / MINUTE),
+      anomalies: mine.length,
+      leadMin: first === null || warnedAt === null ? null : (first - warnedAt) / MINUTE,
+    };
   });
   const falseAnomalies = anomalies.filter((a) => !labels.some((l) => matches(l, a))).length;
   let cleanMinutes = 0;
@@ -74,6 +103,7 @@ export function scenarioReport(
   }
   const cleanPartitionHours = cleanMinutes / 60;
   const detected = incidents.filter((i) => i.detected);
+  const warned = incidents.filter((i) => i.leadMin !== null);
   return {
     incidents,
     recall: labels.length ? detected.length / labels.length : 1,
@@ -83,6 +113,10 @@ export function scenarioReport(
     cleanPartitionHours,
     falseAlertsPerPartitionHour: cleanPartitionHours > 0 ? falseAnomalies / cleanPartitionHours : 0,
     meanDelayMin: detected.length ? detected.reduce((s, i) => s + (i.delayMin ?? 0), 0) / detected.length : null,
+    warnedBeforeDetection: warned.length,
+    meanLeadMin: warned.length ? warned.reduce((s, i) => s + (i.leadMin ?? 0), 0) / warned.length : null,
+    predictions: predictions.length,
+    falsePredictions: predictions.filter((p) => !labels.some((l) => warns(l, p))).length,
   };
 }
 
