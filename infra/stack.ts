@@ -224,6 +224,7 @@ export class HarbingerStack extends Stack {
       modelBucket: this.buckets.modelBucket,
       datasetBucket: this.buckets.datasetBucket,
       anomalyBucket: this.buckets.anomalyBucket,
+      syntheticBucket: this.buckets.syntheticBucket,
       environment,
       schedule: props.retrainingSchedule,
       trainingInstanceType: props.trainingInstanceType,
@@ -250,6 +251,7 @@ export class HarbingerStack extends Stack {
     this.profileBuilder = new ProfileBuilder(this, 'ProfileBuilder', {
       table: this.stateTable.table,
       datasetBucket: this.buckets.datasetBucket,
+      syntheticBucket: this.buckets.syntheticBucket,
       environment,
       schedule: props.profileBuilderSchedule,
       logRetention: props.logRetention,
@@ -268,6 +270,9 @@ export class HarbingerStack extends Stack {
       anomalyBucket: this.buckets.anomalyBucket,
       stream: this.logStream.stream,
       eventBus: this.alertBus.bus,
+      table: this.stateTable.table,
+      datasetBucket: this.buckets.datasetBucket,
+      modelEndpointArn: this.retraining.endpointArn,
       environment,
       logRetention: props.logRetention,
     });

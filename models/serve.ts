@@ -8,7 +8,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { MODEL_CONTENT_TYPE, type ScoreResponse, type ThresholdsResponse } from '../functions/core/model-contract';
+import {
+  hourSampleSeed,
+  MODEL_CONTENT_TYPE,
+  ModelContractError,
+  parseSampleRequest,
+  type SampleResponse,
+  type ScoreResponse,
+  type ThresholdsResponse,
+} from '../functions/core/model-contract';
 import { initBackend } from './backend';
 import { asWindow } from './dataset';
 import { AnomalyModel } from './model';
@@ -68,10 +76,35 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Answers a sample request (model-contract `sampleRequestSchema`): for each hour, `n` windows from
+ * the decoder conditioned on it, seeded by `hourSampleSeed(seed, hour)`. A partition the model was
+ * not trained on answers `knownPartition: false` and no hours (the caller falls back).
+ * @throws BadRequestError when the body is not a valid sample request
+ */
+export function sample(model: Pick<AnomalyModel, 'version' | 'sampleWindows'>, body: unknown): SampleResponse {
+  let request;
+  try {
+    request = parseSampleRequest(body);
+  } catch (e) {
+    if (e instanceof ModelContractError) throw new BadRequestError(`${e.message}. Example: {"sample": {"partition": "checkout#us-east-1", "hourStarts": [1763305200000], "n": 60, "seed": 7}}.`);
+    throw e;
+  }
+  const { partition, hourStarts, n, seed } = request.sample;
+  const hours: SampleResponse['hours'] = [];
+  for (const hourStart of hourStarts) {
+    const windows = model.sampleWindows(partition, hourStart, n, hourSampleSeed(seed, hourStart));
+    if (windows.length === 0) return { modelVersion: model.version, partition, knownPartition: false, hours: [] };
+    hours.push({ hourStart, windows });
+  }
+  return { modelVersion: model.version, partition, knownPartition: true, hours };
+}
+
 /** Answers one invocation body (exported for tests and in-process use). */
-export function invoke(model: AnomalyModel, body: unknown): ScoreResponse | ThresholdsResponse {
-  if (!body || typeof body !== 'object') throw new BadRequestError('Body must be a JSON object: {"windows": [...]} or {"op": "thresholds", ...}.');
+export function invoke(model: AnomalyModel, body: unknown): ScoreResponse | ThresholdsResponse | SampleResponse {
+  if (!body || typeof body !== 'object') throw new BadRequestError('Body must be a JSON object: {"windows": [...]}, {"op": "thresholds", ...} or {"sample": {...}}.');
   const b = body as Record<string, unknown>;
+  if ('sample' in b) return sample(model, b);
   if (b.op === 'thresholds') {
     if (!Array.isArray(b.partitions) || !b.partitions.every((p) => typeof p === 'string')) throw new BadRequestError('thresholds: "partitions" must be an array of strings.');
     if (typeof b.from !== 'number' || !Number.isFinite(b.from)) throw new BadRequestError('thresholds: "from" must be epoch milliseconds.');
@@ -80,7 +113,7 @@ export function invoke(model: AnomalyModel, body: unknown): ScoreResponse | Thre
     if (hours * b.partitions.length > MAX_THRESHOLD_HOURS) throw new BadRequestError(`thresholds: at most ${MAX_THRESHOLD_HOURS} partition-hours per call.`);
     return { modelVersion: model.version, thresholds: model.thresholds(b.partitions as string[], b.from, hours) };
   }
-  if (b.op !== undefined && b.op !== 'score') throw new BadRequestError(`Unknown op ${JSON.stringify(b.op)}: use "score" or "thresholds".`);
+  if (b.op !== undefined && b.op !== 'score') throw new BadRequestError(`Unknown op ${JSON.stringify(b.op)}: use "score" or "thresholds" (or send {"sample": {...}}).`);
   if (!Array.isArray(b.windows)) throw new BadRequestError('score: "windows" must be an array.');
   if (b.windows.length > MAX_WINDOWS) throw new BadRequestError(`score: at most ${MAX_WINDOWS} windows per call, got ${b.windows.length}.`);
   const windows = b.windows.map((w, i) => {

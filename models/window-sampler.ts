@@ -5,10 +5,11 @@
  */
 import type { AnomalyModel } from './model';
 import type { WindowSampler } from '../functions/core/synth/window-sampler';
+import { hourSampleSeed } from '../functions/core/model-contract';
 
 /**
  * A window sampler drawing from the model's decoder, one call per hour, seeded by `seed` and the
- * hour (same seed, same hour -> same rows).
+ * hour (same seed, same hour -> same rows; the model server's sample request draws the same rows).
  * @param model - a loaded model (or anything with its `sampleWindows`)
  * @param seed - any integer
  * @param fallback - used for partitions the model does not know (e.g. `statsWindowSampler(profile, seed)`);
@@ -16,7 +17,7 @@ import type { WindowSampler } from '../functions/core/synth/window-sampler';
  */
 export function vaeWindowSampler(model: Pick<AnomalyModel, 'sampleWindows'>, seed: number, fallback?: WindowSampler): WindowSampler {
   return (partition, hourStart, n) => {
-    const rows = model.sampleWindows(partition, hourStart, n, ((seed | 0) + Math.floor(hourStart / 3_600_000)) | 0);
+    const rows = model.sampleWindows(partition, hourStart, n, hourSampleSeed(seed, hourStart));
     return rows.length === 0 && fallback ? fallback(partition, hourStart, n) : rows;
   };
 }

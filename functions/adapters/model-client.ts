@@ -5,7 +5,16 @@
  * in the model bucket.
  */
 import { InvokeEndpointCommand, SageMakerRuntimeServiceException, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { MODEL_CONTENT_TYPE, type ModelWindow, type PartitionThresholds, type ScoreRequest, type ScoreResponse } from '../core/model-contract';
+import {
+  MODEL_CONTENT_TYPE,
+  parseSampleResponse,
+  type ModelWindow,
+  type PartitionThresholds,
+  type SampleRequest,
+  type SampleResponse,
+  type ScoreRequest,
+  type ScoreResponse,
+} from '../core/model-contract';
 import { parseScoreResponse } from '../core/model-detector';
 import { ENV, thresholdsKey } from '../core/resources';
 import type { Profile } from '../core/types';
@@ -18,6 +27,15 @@ export interface ModelScorer {
    * @param options.endpointName - endpoint named by the profiles (used when the scorer has none of its own)
    */
   score(windows: ModelWindow[], options?: { endpointName?: string }): Promise<ScoreResponse>;
+}
+
+/** Anything that draws window feature vectors from the model's decoder (the scenario generator's dependency). */
+export interface ModelSampler {
+  /**
+   * Draws `n` windows per hour of `hourStarts` for one partition.
+   * @param options.endpointName - endpoint named by the profile (used when the sampler has none of its own)
+   */
+  sample(request: SampleRequest['sample'], options?: { endpointName?: string }): Promise<SampleResponse>;
 }
 
 /** Why a model call failed. */
@@ -69,8 +87,8 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Scores windows on a SageMaker endpoint (JSON in, JSON out; see core/model-contract). */
-export class SageMakerModelClient implements ModelScorer {
+/** Scores windows and samples windows on a SageMaker endpoint (JSON in, JSON out; see core/model-contract). */
+export class SageMakerModelClient implements ModelScorer, ModelSampler {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: SageMakerModelClientOptions) {
@@ -87,7 +105,34 @@ export class SageMakerModelClient implements ModelScorer {
    * @throws ModelEndpointError on timeout, network failure, an endpoint error or a malformed body
    */
   async score(windows: ModelWindow[], options: { endpointName?: string } = {}): Promise<ScoreResponse> {
-    const endpointName = this.options.endpointName ?? options.endpointName;
+    const request: ScoreRequest = { op: 'score', windows };
+    const { body, endpointName } = await this.invoke(request, options.endpointName);
+    try {
+      return parseScoreResponse(body);
+    } catch (err) {
+      throw this.malformed(endpointName, 'ScoreResponse', err);
+    }
+  }
+
+  /**
+   * Invokes the endpoint with `{ sample: {...} }` (windows drawn from the decoder) and validates the
+   * response.
+   * @throws ModelEndpointError on timeout, network failure, an endpoint error (a refused request
+   *   answers HTTP 400 with the field to fix) or a malformed body
+   */
+  async sample(request: SampleRequest['sample'], options: { endpointName?: string } = {}): Promise<SampleResponse> {
+    const body: SampleRequest = { sample: request };
+    const res = await this.invoke(body, options.endpointName);
+    try {
+      return parseSampleResponse(res.body);
+    } catch (err) {
+      throw this.malformed(res.endpointName, 'SampleResponse', err);
+    }
+  }
+
+  /** One InvokeEndpoint call with a JSON body; the parsed JSON answer. */
+  private async invoke(request: unknown, callerEndpoint: string | undefined): Promise<{ body: unknown; endpointName: string }> {
+    const endpointName = this.options.endpointName ?? callerEndpoint;
     if (!endpointName) {
       throw new ModelEndpointError(
         `no model endpoint to invoke: set ${ENV.modelEndpoint} (or profile.model.endpoint)`,
@@ -95,7 +140,6 @@ export class SageMakerModelClient implements ModelScorer {
         undefined,
       );
     }
-    const request: ScoreRequest = { op: 'score', windows };
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     let text: string;
@@ -115,9 +159,8 @@ export class SageMakerModelClient implements ModelScorer {
     } finally {
       clearTimeout(timer);
     }
-    let body: unknown;
     try {
-      body = JSON.parse(text);
+      return { body: JSON.parse(text) as unknown, endpointName };
     } catch (err) {
       throw new ModelEndpointError(
         `endpoint "${endpointName}" returned a body that is not JSON (${text.length} bytes): check that the endpoint serves the Harbinger model server (models/serve.ts) and not another container`,
@@ -126,16 +169,15 @@ export class SageMakerModelClient implements ModelScorer {
         { cause: err },
       );
     }
-    try {
-      return parseScoreResponse(body);
-    } catch (err) {
-      throw new ModelEndpointError(
-        `endpoint "${endpointName}" returned a body that is not a ScoreResponse (${(err as Error).message}): check that the model server and this function use the same core/model-contract version`,
-        'malformed',
-        endpointName,
-        { cause: err },
-      );
-    }
+  }
+
+  private malformed(endpointName: string, what: string, err: unknown): ModelEndpointError {
+    return new ModelEndpointError(
+      `endpoint "${endpointName}" returned a body that is not a ${what} (${(err as Error).message}): check that the model server and this function use the same core/model-contract version`,
+      'malformed',
+      endpointName,
+      { cause: err },
+    );
   }
 
   private describe(err: unknown, endpointName: string, aborted: boolean): ModelEndpointError {

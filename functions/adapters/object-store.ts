@@ -63,6 +63,20 @@ export class ObjectStore {
     }
   }
 
+  /** The "folders" directly under a prefix (ListObjectsV2 with Delimiter "/", paginated), e.g. `scenario-runs/<id>/`. */
+  async listPrefixes(prefix: string, limit = 100_000): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.options.client.send(
+        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+      );
+      for (const p of res.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token && out.length < limit);
+    return out;
+  }
+
   /** Every key under a prefix (paginated). */
   async list(prefix: string, limit = 100_000): Promise<string[]> {
     const keys: string[] = [];

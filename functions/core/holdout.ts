@@ -12,11 +12,16 @@ export const INJECTED_KINDS = ['error_burst', 'latency_shift', 'volume_drop', 'v
 /** One kind of injected incident. */
 export type InjectedKind = (typeof INJECTED_KINDS)[number];
 
-/** A holdout window: label 1 = injected anomaly (with its kind), 0 = a real, normal window. */
+/**
+ * A holdout window: label 1 = an anomaly (an injected one with its kind, or a scenario run's
+ * labelled incident window, see core/scenario-data), 0 = a real, normal window.
+ */
 export interface HoldoutWindow extends ModelWindow {
   label: 0 | 1;
   /** Kind of the injected incident (label 1 only). */
   injected?: InjectedKind;
+  /** The scenario run and incident kind of a real labelled anomaly (label 1 only, `scenarioData: "include"`). */
+  scenario?: { runId: string; kind: string };
 }
 
 /** Options of {@link injectAnomalies}. */

@@ -4,7 +4,8 @@
  * proactive thresholds document, and the pure helpers both sides use to read them.
  * One definition, used on AWS (InvokeEndpoint) and locally (the same client, endpoint override).
  */
-import type { FeatureName } from './types';
+import { z } from 'zod';
+import { FEATURE_NAMES, type FeatureName } from './types';
 
 /** Content type of every request and response body. */
 export const MODEL_CONTENT_TYPE = 'application/json';
@@ -142,6 +143,98 @@ export interface PartitionThresholds {
 export interface ThresholdsResponse {
   modelVersion: string;
   thresholds: PartitionThresholds[];
+}
+
+/**
+ * Limits of one sample request: hours per call and windows per hour (a run asks for the hours it
+ * covers in calls of at most `maxHours`; 60 windows per hour are the hour's minutes).
+ */
+export const SAMPLE_LIMITS = { maxHours: 48, maxPerHour: 60 } as const;
+
+const finiteNumber = z.number().refine((x) => Number.isFinite(x), 'must be a finite number');
+const HOUR_MS = 3_600_000;
+
+/**
+ * zod schema of POST /invocations `{"sample": {...}}`: window feature vectors drawn from the VAE
+ * decoder, conditioned on each hour (the synthetic generator's window level). The one definition:
+ * the server validates requests with it ({@link parseSampleRequest}), the client builds them from
+ * its type.
+ */
+export const sampleRequestSchema = z
+  .object({
+    sample: z
+      .object({
+        /** The partition (`service#region[#segment]`) the windows are drawn for. */
+        partition: z.string().min(1),
+        /** Hour starts, epoch ms, each a whole hour: `n` windows are drawn per hour, conditioned on it. */
+        hourStarts: z
+          .array(finiteNumber.refine((h) => h % HOUR_MS === 0, 'must be the start of an hour (epoch ms, a multiple of 3600000)'))
+          .min(1)
+          .max(SAMPLE_LIMITS.maxHours, `at most ${SAMPLE_LIMITS.maxHours} hours per call`),
+        /** Windows per hour (row i is minute i of the hour). */
+        n: z.number().int().min(1).max(SAMPLE_LIMITS.maxPerHour),
+        /** Any integer: hour h is drawn with {@link hourSampleSeed}(seed, h), so the same request gives the same rows. */
+        seed: z.number().int(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** POST /invocations: sample windows from the decoder (see {@link sampleRequestSchema}). */
+export type SampleRequest = z.infer<typeof sampleRequestSchema>;
+
+const featureRow = z.record(z.string(), finiteNumber).transform((r) => {
+  const out = {} as Record<FeatureName, number>;
+  for (const f of FEATURE_NAMES) out[f] = r[f] ?? 0;
+  return out;
+});
+
+/** zod schema of the answer to a sample request (unknown keys dropped; features this build does not know dropped). */
+export const sampleResponseSchema = z.object({
+  modelVersion: z.string().min(1),
+  partition: z.string().min(1),
+  /** False when the model was not trained on the partition: `hours` is then empty. */
+  knownPartition: z.boolean(),
+  hours: z.array(z.object({ hourStart: finiteNumber, windows: z.array(featureRow) })),
+});
+
+/** Response of a sample request: per hour asked for, `n` feature vectors (row i = minute i). */
+export type SampleResponse = z.infer<typeof sampleResponseSchema>;
+
+/** A body is not a valid sample request or response; the message names the field. */
+export class ModelContractError extends Error {
+  override readonly name = 'ModelContractError';
+}
+
+function contractIssue(error: z.ZodError, what: string): ModelContractError {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : '(body)';
+  return new ModelContractError(`${what}: ${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * Validates a parsed JSON body as a {@link SampleRequest}.
+ * @throws ModelContractError naming the first offending field
+ */
+export function parseSampleRequest(body: unknown): SampleRequest {
+  const r = sampleRequestSchema.safeParse(body);
+  if (!r.success) throw contractIssue(r.error, 'sample request');
+  return r.data;
+}
+
+/**
+ * Validates a parsed JSON body as a {@link SampleResponse}.
+ * @throws ModelContractError naming the first offending field
+ */
+export function parseSampleResponse(body: unknown): SampleResponse {
+  const r = sampleResponseSchema.safeParse(body);
+  if (!r.success) throw contractIssue(r.error, 'sample response');
+  return r.data;
+}
+
+/** Seed of one hour of a sample request: the same (seed, hour) always draws the same rows. */
+export function hourSampleSeed(seed: number, hourStart: number): number {
+  return ((seed | 0) + Math.floor(hourStart / HOUR_MS)) | 0;
 }
 
 /** Maps a p-value to the probability of being anomalous (see {@link WindowModelScore.anomalyProbability}). */

@@ -9,8 +9,8 @@ import { learnPatterns, PatternTracker } from './patterns';
 import { buildProfile } from './profile';
 import { addPatternViolations, emptyPartial, mergePartials, windowFeatures, minuteOf } from './features';
 import { scoreWindow } from './scoring';
-import { aggregate, contextFromProfile, processEvent, TemplateLearner, windowKey, type LearnedTemplate, type ProcessedEvent } from './pipeline';
-import type { Anomaly, LogEvent, OrderedPattern, Profile, WindowFeatures } from './types';
+import { aggregate, contextFromProfile, processEvent, TemplateLearner, windowKey, type LearnedTemplate, type PartitionContext, type ProcessedEvent } from './pipeline';
+import type { Anomaly, LogEvent, OrderedPattern, Profile, WindowFeatures, WindowPartial } from './types';
 
 /** Options shared by the offline functions. */
 export interface OfflineOptions {
@@ -123,6 +123,64 @@ export function profileFromLearned(l: LearnedPartition, builtAt: number, version
   });
 }
 
+/** Result of {@link eventWindows}. */
+export interface EventWindows {
+  /** Partition -> its windows (minutes with at least one event), sorted by window start. */
+  byPartition: Map<string, WindowFeatures[]>;
+  /** Events turned into windows. */
+  events: number;
+  /** Latest event time seen, epoch ms (0 when none). */
+  lastTs: number;
+  /** Partitions whose events were skipped (no context for them). */
+  skipped: string[];
+}
+
+/**
+ * Window features of events through the scorer's own path without any emulator: partition from
+ * the log group, parse, template against the partition's dictionary, ordered patterns per log
+ * stream, per-minute partial aggregates, window features. Events must come in time order per log
+ * stream (as the scorer sees them); partials are merged as they go, so memory follows the windows.
+ * @param contextOf - a partition's context (its CURRENT profile's dictionary and patterns; see
+ *   contextFromProfile), called once per partition; undefined skips the partition's events
+ */
+export function eventWindows(events: Iterable<LogEvent>, contextOf: (partition: string) => PartitionContext | undefined, options: Pick<OfflineOptions, 'rules' | 'defaultRegion' | 'onProgress'>): EventWindows {
+  const contexts = new Map<string, PartitionContext | undefined>();
+  const processed: ProcessedEvent[] = [];
+  const partials = new Map<string, WindowPartial>();
+  const flush = (): void => {
+    for (const [k, p] of aggregate(processed)) {
+      const prev = partials.get(k);
+      partials.set(k, prev ? mergePartials(prev, p) : p);
+    }
+    processed.length = 0;
+  };
+  const skipped = new Set<string>();
+  let n = 0;
+  let lastTs = 0;
+  for (const e of events) {
+    const partition = partitionOf(e.logGroup, options.rules, options.defaultRegion).key;
+    if (!contexts.has(partition)) contexts.set(partition, contextOf(partition));
+    const ctx = contexts.get(partition);
+    if (!ctx) {
+      skipped.add(partition);
+      continue;
+    }
+    processed.push(processEvent(e, partition, ctx));
+    lastTs = Math.max(lastTs, e.timestamp);
+    if (processed.length >= 20_000) flush();
+    if (++n % 50_000 === 0) options.onProgress?.(n, 2);
+  }
+  flush();
+  const byPartition = new Map<string, WindowFeatures[]>();
+  for (const p of partials.values()) {
+    const list = byPartition.get(p.partition) ?? [];
+    list.push(windowFeatures(p));
+    byPartition.set(p.partition, list);
+  }
+  for (const list of byPartition.values()) list.sort((a, b) => a.windowStart - b.windowStart);
+  return { byPartition, events: n, lastTs, skipped: [...skipped].sort() };
+}
+
 /** Result of {@link scoreEvents}. */
 export interface OfflineScore {
   windows: number;
@@ -138,35 +196,14 @@ export interface OfflineScore {
  * anomaly too).
  */
 export function scoreEvents(events: Iterable<LogEvent>, profiles: Map<string, Profile>, options: OfflineOptions & { now?: number }): OfflineScore {
-  const contexts = new Map<string, ReturnType<typeof contextFromProfile>>();
-  const processed: ProcessedEvent[] = [];
-  const unprofiled = new Set<string>();
-  let events_ = 0;
-  let lastTs = 0;
-  for (const e of events) {
-    const partition = partitionOf(e.logGroup, options.rules, options.defaultRegion).key;
+  const seen = eventWindows(events, (partition) => {
     const profile = profiles.get(partition);
-    if (!profile) {
-      unprofiled.add(partition);
-      continue;
-    }
-    let ctx = contexts.get(partition);
-    if (!ctx) contexts.set(partition, (ctx = contextFromProfile(profile)));
-    processed.push(processEvent(e, partition, ctx));
-    lastTs = Math.max(lastTs, e.timestamp);
-    if (++events_ % 50_000 === 0) options.onProgress?.(events_, 2);
-  }
-  const partials = aggregate(processed);
-  const byPartition = new Map<string, WindowFeatures[]>();
-  for (const p of partials.values()) {
-    const list = byPartition.get(p.partition) ?? [];
-    list.push(windowFeatures(p));
-    byPartition.set(p.partition, list);
-  }
+    return profile ? contextFromProfile(profile) : undefined;
+  }, options);
   const anomalies: Anomaly[] = [];
   let windows = 0;
-  const lastMinute = minuteOf(lastTs);
-  for (const [partition, list] of byPartition) {
+  const lastMinute = minuteOf(seen.lastTs);
+  for (const [partition, list] of seen.byPartition) {
     const profile = profiles.get(partition)!;
     const byStart = new Map(list.map((w) => [w.windowStart, w]));
     const first = list.reduce((m, w) => Math.min(m, w.windowStart), Infinity);
@@ -182,7 +219,7 @@ export function scoreEvents(events: Iterable<LogEvent>, profiles: Map<string, Pr
     }
   }
   anomalies.sort((a, b) => a.windowStart - b.windowStart || a.partition.localeCompare(b.partition));
-  return { windows, events: events_, anomalies, unprofiled: [...unprofiled].sort() };
+  return { windows, events: seen.events, anomalies, unprofiled: seen.skipped };
 }
 
 /** A compact, growable column store of (time, stream, template) triples in arrival order. */

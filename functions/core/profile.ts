@@ -91,6 +91,11 @@ export interface BuildProfileInput {
    * Set false when gaps are known to be data loss (e.g. the pipeline was down).
    */
   fillGaps?: boolean;
+  /**
+   * Stretches (`[start, end)`, epoch ms) whose windows were left out on purpose (e.g. replayed
+   * scenario runs, core/scenario-data): their missing minutes are not silence and are not filled.
+   */
+  leftOut?: ReadonlyArray<{ start: number; end: number }>;
   /** Minimum windows for a seasonal slot to be used (default 5); fewer gives `null`. */
   minSlotWindows?: number;
   /** Serialised size limit (default {@link MAX_PROFILE_BYTES}); templates are truncated to fit. */
@@ -139,7 +144,8 @@ export function buildProfile(input: BuildProfileInput): Profile {
     const starts = [...byStart.keys()];
     const first = Math.min(...starts);
     const last = Math.max(...starts);
-    for (let t = first; t <= last; t += MINUTE_MS) if (!byStart.has(t)) byStart.set(t, zeroFeatures());
+    const leftOut = input.leftOut ?? [];
+    for (let t = first; t <= last; t += MINUTE_MS) if (!byStart.has(t) && !leftOut.some((s) => t >= s.start && t < s.end)) byStart.set(t, zeroFeatures());
   }
 
   const global = {} as Record<FeatureName, RobustStat>;

@@ -194,12 +194,15 @@ export const SERVERLESS_DEFAULTS = {
 /** Default SageMaker training instance type (`TrainingInstanceType` substitution). */
 export const DEFAULT_TRAINING_INSTANCE_TYPE = 'ml.m5.large';
 
+/** S3 prefix (synthetic bucket) of every scenario run. */
+export const SCENARIO_RUNS_PREFIX = 'scenario-runs/';
+
 /**
  * S3 prefix (synthetic bucket) of one scenario run: `spec.json`, `labels.json` (ground truth),
  * `events.jsonl.gz` (the generated log events) and `report.json`.
  */
 export function scenarioRunPrefix(runId: string): string {
-  return `scenario-runs/${encodeURIComponent(runId)}/`;
+  return `${SCENARIO_RUNS_PREFIX}${encodeURIComponent(runId)}/`;
 }
 
 /** Name of the scenario-run state machine (console-triggered scenario runs, infra/scenario/definition.ts). */

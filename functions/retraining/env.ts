@@ -8,7 +8,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { awsClients, requireEnv } from '../adapters/clients';
 import { ObjectStore } from '../adapters/object-store';
 import { ProfileStore } from '../adapters/profile-store';
-import { ENV, RETRAINING_ENV, SERVERLESS_DEFAULTS } from '../core/resources';
+import { ENV, RETRAINING_ENV, SCENARIO_ENV, SERVERLESS_DEFAULTS } from '../core/resources';
 import type { DeployDeps } from './deploy';
 import type { EndpointStatusDeps } from './endpoint-status';
 import type { EvaluateDeps } from './evaluate';
@@ -20,13 +20,19 @@ import { SageMakerHosting } from './sagemaker-hosting';
 const store = (bucketEnv: string): ObjectStore => new ObjectStore({ client: awsClients().s3, bucket: requireEnv(bucketEnv) });
 const profiles = (): ProfileStore => new ProfileStore({ client: awsClients().dynamodb, table: requireEnv(ENV.table), cacheTtlMs: 0 });
 
-/** PrepareDataset: HARBINGER_DATASET_BUCKET, HARBINGER_ANOMALY_BUCKET, HARBINGER_MODEL_BUCKET; HARBINGER_MODEL_ENDPOINT names the jobs. */
+/**
+ * PrepareDataset: HARBINGER_DATASET_BUCKET, HARBINGER_ANOMALY_BUCKET, HARBINGER_MODEL_BUCKET;
+ * HARBINGER_MODEL_ENDPOINT names the jobs; HARBINGER_SYNTHETIC_BUCKET (optional) holds the scenario
+ * runs whose windows the `scenarioData` flag sorts.
+ */
 export function prepareDepsFromEnv(): PrepareDeps {
+  const synthetic = process.env[SCENARIO_ENV.syntheticBucket];
   return {
     datasets: store(ENV.datasetBucket),
     anomalies: store(ENV.anomalyBucket),
     models: store(ENV.modelBucket),
     jobPrefix: process.env[ENV.modelEndpoint] || undefined,
+    runs: synthetic ? new ObjectStore({ client: awsClients().s3, bucket: synthetic }) : undefined,
   };
 }
 

@@ -11,7 +11,7 @@ export function createPrepareHandler(options: { deps?: PrepareDeps; logger?: Log
     step: prepareDataset,
     depsFromEnv: prepareDepsFromEnv,
     ...options,
-    summary: (r) => ({ jobName: r.jobName, partitions: r.partitions, windows: r.windows, skipped: r.skippedPartitions }),
+    summary: (r) => ({ jobName: r.jobName, partitions: r.partitions, windows: r.windows, scenarioData: r.scenarioData, skipped: r.skippedPartitions }),
   });
 }
 

@@ -1,9 +1,12 @@
 /**
  * PrepareDataset: builds one retraining run's data set from the window features in the dataset
- * bucket. Windows a stored anomaly covers are left out (confirmed anomalies must not teach the model
- * "normal"); each partition's windows are split by time into train (older) and holdout (newest);
- * the holdout gets injected anomalies (label 1) so champion and challenger are judged on the same
- * labelled incidents. Both channels go to the model bucket as gzip JSON lines under
+ * bucket. Windows of replayed scenario runs are left out (`scenarioData: "exclude"`, the default) or,
+ * with `"include"`, their clean stretches kept and their labelled incident windows set aside for the
+ * holdout (core/scenario-data). Windows a stored anomaly covers are left out (confirmed anomalies
+ * must not teach the model "normal"); each partition's windows are split by time into train
+ * (older) and holdout (newest); the holdout gets injected anomalies (label 1), plus the scenario
+ * incident windows of its period, so champion and challenger are judged on the same labelled
+ * incidents. Both channels go to the model bucket as gzip JSON lines under
  * `trainingPrefix(jobName)`, in the SageMaker training contract's format.
  */
 import { loadWindows, partitionsWithWindows } from '../profile-builder/builder';
@@ -14,6 +17,8 @@ import type { WindowFeatures } from '../core/types';
 import type { ObjectStore } from '../adapters/object-store';
 import { LabelStore } from '../adapters/label-store';
 import { windowsToExclude } from '../core/feedback';
+import { scenarioDataMode, scenarioHoldoutRows, splitScenarioWindows, ScenarioDataModeError, type ScenarioDataMode } from '../core/scenario-data';
+import { readScenarioStretches, type RunCatalogObjects } from '../scenario/catalog';
 import { s3Uri } from './s3-uri';
 import type { PrepareEvent, PrepareOutput, RetrainingRequest } from './types';
 
@@ -46,6 +51,8 @@ export interface PrepareDeps {
   minWindowsPerPartition?: number;
   /** Job name prefix: the model endpoint's name. Default `resourceNames().modelEndpoint`. */
   jobPrefix?: string;
+  /** Stored scenario runs (synthetic bucket); without it no window is known to be synthetic. */
+  runs?: RunCatalogObjects;
 }
 
 /** Not enough window features to train on: says what to do. */
@@ -112,7 +119,14 @@ export async function anomalousWindowStarts(anomalies: ObjectStore, partition: s
 
 const toModelWindow = (w: WindowFeatures): ModelWindow => ({ partition: w.partition, windowStart: w.windowStart, features: w.features });
 
-function validate(request: RetrainingRequest): { days: number; holdoutShare: number; anomalyShare: number; seed: number } {
+function validate(request: RetrainingRequest): { days: number; holdoutShare: number; anomalyShare: number; seed: number; scenarioData: ScenarioDataMode } {
+  let scenarioData: ScenarioDataMode;
+  try {
+    scenarioData = scenarioDataMode(request.scenarioData);
+  } catch (err) {
+    if (err instanceof ScenarioDataModeError) throw new RetrainingRequestError(err.message);
+    throw err;
+  }
   const days = request.days ?? PREPARE_DEFAULTS.days;
   const holdoutShare = request.holdoutShare ?? PREPARE_DEFAULTS.holdoutShare;
   const anomalyShare = request.anomalyShare ?? PREPARE_DEFAULTS.anomalyShare;
@@ -121,7 +135,7 @@ function validate(request: RetrainingRequest): { days: number; holdoutShare: num
   if (!(holdoutShare > 0 && holdoutShare < 0.5)) throw new RetrainingRequestError(`"holdoutShare" must be in (0, 0.5), got ${holdoutShare}`);
   if (!(anomalyShare > 0 && anomalyShare <= 1)) throw new RetrainingRequestError(`"anomalyShare" must be in (0, 1], got ${anomalyShare}`);
   if (!Number.isInteger(seed)) throw new RetrainingRequestError(`"seed" must be an integer, got ${seed}`);
-  return { days, holdoutShare, anomalyShare, seed };
+  return { days, holdoutShare, anomalyShare, seed, scenarioData };
 }
 
 /**
@@ -131,7 +145,7 @@ function validate(request: RetrainingRequest): { days: number; holdoutShare: num
  */
 export async function prepareDataset(event: PrepareEvent, deps: PrepareDeps): Promise<PrepareOutput> {
   const request = event.request ?? {};
-  const { days, holdoutShare, anomalyShare, seed } = validate(request);
+  const { days, holdoutShare, anomalyShare, seed, scenarioData } = validate(request);
   const now = referenceTime(event);
   const from = now - days * DAY_MS;
   const minWindows = deps.minWindowsPerPartition ?? PREPARE_DEFAULTS.minWindowsPerPartition;
@@ -140,28 +154,38 @@ export async function prepareDataset(event: PrepareEvent, deps: PrepareDeps): Pr
   const candidates = request.partitions?.length ? [...request.partitions].sort() : await partitionsWithWindows(deps.datasets);
 
   const counts = { found: 0, excludedAnomalous: 0, train: 0, holdoutNormal: 0, holdoutInjected: 0 };
+  const stretches = deps.runs ? await readScenarioStretches(deps.runs, { start: from, end: now }) : [];
+  const scenario: PrepareOutput['scenarioData'] = { mode: scenarioData, runs: stretches.length, excluded: 0, included: 0, incidents: 0, holdoutAnomalies: 0 };
   const partitions: string[] = [];
   const skippedPartitions: PrepareOutput['skippedPartitions'] = [];
   let partitionIndex = 0;
   for (const partition of candidates) {
     const windows = await loadWindows(deps.datasets, partition, from, now, deps.readConcurrency);
+    // Scenario runs first: their incident windows are labelled by ground truth, stored anomalies or not.
+    const synthetic = splitScenarioWindows(windows.map(toModelWindow), stretches, scenarioData);
+    scenario.excluded += synthetic.counts.excluded;
+    scenario.included += synthetic.counts.included;
+    scenario.incidents += synthetic.counts.incidents;
     const anomalous = await anomalousWindowStarts(deps.anomalies, partition, from, now);
-    const usable = windows.filter((w) => !anomalous.has(w.windowStart));
+    const usable = synthetic.train.filter((w) => !anomalous.has(w.windowStart));
     counts.found += windows.length;
-    counts.excludedAnomalous += windows.length - usable.length;
+    counts.excludedAnomalous += synthetic.train.length - usable.length;
     if (usable.length < minWindows) {
       skippedPartitions.push({ partition, reason: `${usable.length} usable windows in the last ${days} days (need ${minWindows})` });
       continue;
     }
-    const split = splitByTime(usable.map(toModelWindow), holdoutShare);
+    const split = splitByTime(usable, holdoutShare);
     const holdout = injectAnomalies(split.holdout, { seed: seed + partitionIndex++, share: anomalyShare });
+    const real = scenarioHoldoutRows(synthetic.incidents, split.holdout[0].windowStart);
+    holdout.push(...real);
+    scenario.holdoutAnomalies += real.length;
     const file = `part-${encodeURIComponent(partition)}.jsonl.gz`;
     await deps.models.putJsonLines(`${prefix}train/${file}`, split.train);
     await deps.models.putJsonLines(`${prefix}holdout/${file}`, holdout);
     partitions.push(partition);
     counts.train += split.train.length;
     counts.holdoutNormal += split.holdout.length;
-    counts.holdoutInjected += holdout.length - split.holdout.length;
+    counts.holdoutInjected += holdout.length - split.holdout.length - real.length;
   }
   if (partitions.length === 0) {
     const detail = skippedPartitions.length
@@ -181,6 +205,7 @@ export async function prepareDataset(event: PrepareEvent, deps: PrepareDeps): Pr
     partitions,
     skippedPartitions,
     windows: counts,
+    scenarioData: scenario,
     hyperParameters: mergeHyperParameters(request.hyperParameters),
     promotion: request.promotion ?? {},
   };

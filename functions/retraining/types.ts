@@ -4,6 +4,7 @@
  * state document). One definition, used by the Lambda handlers and by the local runner.
  */
 import type { HoldoutMetrics, PromotionRule } from '../core/evaluation';
+import type { ScenarioDataMode, ScenarioWindowCounts } from '../core/scenario-data';
 
 /** Execution input (every field optional). */
 export interface RetrainingRequest {
@@ -23,6 +24,12 @@ export interface RetrainingRequest {
   seed?: number;
   /** Only these partitions (default: every partition with window features). */
   partitions?: string[];
+  /**
+   * Windows of partitions during replayed scenario runs' stretches (synthetic traffic): `exclude`
+   * (default) leaves them out; `include` keeps the clean stretches for training and puts the
+   * labelled incident windows in the holdout as real anomalies (label 1) when they fall in its period.
+   */
+  scenarioData?: ScenarioDataMode;
 }
 
 /** PrepareDataset input: `{ request: $, executionStartTime: $$.Execution.StartTime }`. */
@@ -42,6 +49,15 @@ export interface PreparedCounts {
   holdoutInjected: number;
 }
 
+/** What the `scenarioData` flag did (core/scenario-data). */
+export interface PreparedScenarioData extends ScenarioWindowCounts {
+  mode: ScenarioDataMode;
+  /** Replayed scenario runs overlapping the period. */
+  runs: number;
+  /** Incident windows placed in the holdout as real labelled anomalies (`include` only). */
+  holdoutAnomalies: number;
+}
+
 /** PrepareDataset output (`$.prepared`). */
 export interface PrepareOutput {
   /** SageMaker training job name and model version, `harbinger-vae-YYYYMMDD-HHMMSS`. */
@@ -58,6 +74,8 @@ export interface PrepareOutput {
   /** Partitions left out, with why. */
   skippedPartitions: Array<{ partition: string; reason: string }>;
   windows: PreparedCounts;
+  /** Scenario runs' windows: left out, kept, in the holdout. */
+  scenarioData: PreparedScenarioData;
   /** SageMaker HyperParameters: defaults merged with the request's overrides, every value a string. */
   hyperParameters: Record<string, string>;
   /** Promotion rule for the evaluate step (`{}` = the defaults). */

@@ -1,16 +1,18 @@
 /**
- * Generate step of a scenario run: validates the request, generates the run's events, stores what
+ * Generate step of a scenario run: validates the request, generates the run's events (each
+ * partition from its CURRENT profile or the service generator, see ./sources.ts), stores what
  * the run is (spec, ground truth, events) and, with replay, one chunk per minute holding that
  * minute's CloudWatch Logs subscription payloads and the plan that puts them within the stream's
- * shard limits. Returns the run manifest the later steps carry.
+ * shard limits. Returns the run manifest the later steps carry (with each partition's source).
  */
-import { generateEvents } from '../core/synth/generator';
+import { GenerationSourceError, type PartitionGeneration } from '../core/synth/generation-source';
 import { toSubscriptionPayloads } from '../core/synth/payloads';
 import { planPuts, REPLAY_DEFAULTS } from '../core/synth/replay-plan';
 import { planScenarioRun, ScenarioRunInputError, type ScenarioRunPlan } from '../core/synth/scenario-run';
 import type { LogEvent } from '../core/types';
 import type { RecordStream } from '../adapters/record-stream';
 import { ScenarioRunStore, type ChunkRecord, type RunObjects } from './store';
+import { generateSourcedRun, type SourceDeps } from './sources';
 import type { ReplayCursor, ScenarioRun } from './types';
 
 const MINUTE = 60_000;
@@ -21,8 +23,8 @@ export const MAX_MINUTE_PLAN_MS = 75_000;
 /** How long after the stretch the report waits beyond the allowed lateness: a closer tick plus slack. */
 export const REPORT_SLACK_MS = 2 * MINUTE;
 
-/** Dependencies of {@link generateScenarioRun}. */
-export interface GenerateDeps {
+/** Dependencies of {@link generateScenarioRun} (profiles and the model endpoint: see {@link SourceDeps}). */
+export interface GenerateDeps extends SourceDeps {
   /** The synthetic bucket. */
   runs: RunObjects;
   /** The stream a replay goes to (its shard count plans the chunks); needed only with replay. */
@@ -48,9 +50,21 @@ export function initialCursor(start: number, replay: boolean): ReplayCursor {
   return { index: 0, waitUntil: new Date(start).toISOString(), done: !replay, recordsPut: 0, recordsFailed: 0, eventsPut: 0, requestsSkipped: 0, retries: 0, maxLagSeconds: 0 };
 }
 
-/** Events of a plan, from the generator (deterministic for the seed). */
-export function generateRunEvents(plan: ScenarioRunPlan): LogEvent[] {
-  return [...generateEvents({ services: plan.services, start: plan.start, end: plan.end, seed: plan.options.seed, scale: plan.options.scale, incidents: plan.incidents })];
+/**
+ * Events of a plan, each partition from its source (deterministic for the seed, the profiles and
+ * the model), and how each partition was generated.
+ * @throws ScenarioRunInputError when `source` is `profile` and a partition has no usable profile
+ */
+export async function generateRunEvents(plan: ScenarioRunPlan, deps: SourceDeps = {}): Promise<{ events: LogEvent[]; generation: PartitionGeneration[] }> {
+  try {
+    return await generateSourcedRun(
+      { start: plan.start, end: plan.end, seed: plan.options.seed, scale: plan.options.scale, incidents: plan.incidents, services: plan.services, partitions: plan.partitions, source: plan.options.source },
+      deps,
+    );
+  } catch (err) {
+    if (err instanceof GenerationSourceError) throw new ScenarioRunInputError(err.message);
+    throw err;
+  }
 }
 
 /**
@@ -59,7 +73,7 @@ export function generateRunEvents(plan: ScenarioRunPlan): LogEvent[] {
  */
 export async function generateScenarioRun(req: GenerateRequest, deps: GenerateDeps): Promise<ScenarioRun> {
   const plan = planScenarioRun(req.request, { now: req.now, unique: req.unique });
-  const events = generateRunEvents(plan);
+  const { events, generation } = await generateRunEvents(plan, deps);
   const store = new ScenarioRunStore(deps.runs, plan.runId);
   await store.writeGenerated({ spec: plan.spec, labels: plan.labels, events });
 
@@ -107,6 +121,7 @@ export async function generateScenarioRun(req: GenerateRequest, deps: GenerateDe
     stream,
     reportAt: new Date(plan.end + deps.latenessMs + REPORT_SLACK_MS).toISOString(),
     cursor: initialCursor(plan.start, plan.options.replay),
+    generation,
   };
   await store.writeManifest({ ...run, request: req.request, options: plan.options, labels: plan.labels });
   return run;

@@ -1,13 +1,16 @@
 /**
  * Report step of a scenario run: reads what the real pipeline found for the run's partitions and
- * stretch, scores it against the run's ground truth (scenarioReport) and stores the report and
- * every anomaly with its verdict. `scoreScenarioRun` is the one scoring both worlds use (the
- * embedded runtime's `harbinger scenario` too).
+ * stretch, scores it against the run's ground truth (scenarioReport), checks the realism of the
+ * generated events against real windows (./realism.ts), and stores the report (with each
+ * partition's generation source and the realism section) and every anomaly with its verdict.
+ * `scoreScenarioRun` is the one scoring both worlds use (the embedded runtime's `harbinger
+ * scenario` too).
  */
 import { labelAnomalies, scenarioReport, type AnomalyVerdict, type ReportOptions, type ScenarioReport } from '../core/synth/report';
 import type { IncidentLabel } from '../core/synth/incidents';
 import { readAnomalies, type AnomalyObjects } from './anomalies';
-import { ScenarioRunStore, type RunObjects } from './store';
+import { ScenarioRunStore, type RunObjects, type StoredReport } from './store';
+import { runRealism, type RealismDeps } from './realism';
 import type { ReportSummary, ScenarioRun } from './types';
 
 /** Dependencies of {@link reportScenarioRun}. */
@@ -17,6 +20,8 @@ export interface ReportDeps {
   /** The anomaly bucket. */
   anomalies: AnomalyObjects;
   options?: ReportOptions;
+  /** The realism check's sources (dataset bucket, profiles, partition rules); without it report.json has no realism section. */
+  realism?: RealismDeps;
 }
 
 /** A run's report and its anomalies with their verdicts. */
@@ -50,6 +55,16 @@ export async function reportScenarioRun(run: ScenarioRun, deps: ReportDeps): Pro
   const span = { start: Date.parse(run.start), end: Date.parse(run.end) };
   const anomalies = await readAnomalies(deps.anomalies, run.partitions, span);
   const { report, labelled } = scoreScenarioRun(labels, anomalies, span, run.partitions, deps.options);
-  await store.writeReport(report, labelled);
+  const stored: StoredReport = { ...report, generation: run.generation };
+  if (deps.realism) {
+    // A realism check that cannot run (e.g. the dataset bucket unreadable) never fails the report.
+    try {
+      stored.realism = await runRealism({ events: await store.readEvents(), partitions: run.partitions, stretch: span, labels, generation: run.generation }, deps.realism);
+    } catch (err) {
+      stored.realism = null;
+      stored.realismError = `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`;
+    }
+  }
+  await store.writeReport(stored, labelled);
   return reportSummary(report);
 }

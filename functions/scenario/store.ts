@@ -8,11 +8,21 @@ import { scenarioRunKeys } from '../core/resources';
 import type { IncidentLabel } from '../core/synth/incidents';
 import type { PlanTick } from '../core/synth/replay-plan';
 import type { AnomalyVerdict, ScenarioReport } from '../core/synth/report';
+import type { PartitionGeneration } from '../core/synth/generation-source';
+import type { RealismSection } from '../core/synth/realism-section';
 import type { LogEvent } from '../core/types';
 import type { ObjectStore } from '../adapters/object-store';
 
 /** The object store operations a run needs (an {@link ObjectStore}, or an in-memory one in tests). */
-export type RunObjects = Pick<ObjectStore, 'bucket' | 'putJson' | 'putJsonLines' | 'getJson' | 'list'>;
+export type RunObjects = Pick<ObjectStore, 'bucket' | 'putJson' | 'putJsonLines' | 'getJson' | 'getJsonLines' | 'list'>;
+
+/** report.json: the ground-truth report, how each partition was generated, and the realism check. */
+export type StoredReport = ScenarioReport & {
+  generation?: PartitionGeneration[];
+  /** Null when the check could not run (its reason is in `realismError`). */
+  realism?: RealismSection | null;
+  realismError?: string;
+};
 
 /** One record of a chunk: partition key, base64 data (a gzip subscription payload), events, last event time. */
 export interface ChunkRecord {
@@ -65,7 +75,7 @@ export class ScenarioRunStore {
   }
 
   /** What the run measured: the report, and every anomaly with its verdict. */
-  async writeReport(report: ScenarioReport, labelled: ReadonlyArray<{ verdict: AnomalyVerdict }>): Promise<void> {
+  async writeReport(report: StoredReport, labelled: ReadonlyArray<{ verdict: AnomalyVerdict }>): Promise<void> {
     await this.objects.putJson(this.keys.report, report);
     await this.objects.putJson(this.keys.labelledAnomalies, labelled);
   }
@@ -78,6 +88,13 @@ export class ScenarioRunStore {
     const labels = await this.objects.getJson<IncidentLabel[]>(this.keys.labels);
     if (!labels) throw new MissingRunObjectError(`${this.uri}labels.json is missing: the Generate step writes it; start the run again.`);
     return labels;
+  }
+
+  /** The run's generated events (events.jsonl.gz). */
+  async readEvents(): Promise<LogEvent[]> {
+    const events = await this.objects.getJsonLines<LogEvent>(this.keys.events);
+    if (!events) throw new MissingRunObjectError(`${this.uri}events.jsonl.gz is missing: the Generate step writes it; start the run again.`);
+    return events;
   }
 
   async writeChunk(chunk: MinuteChunk): Promise<void> {

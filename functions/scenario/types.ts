@@ -5,6 +5,7 @@
  * below Step Functions' 256 KB; the bulk lives in S3 under the run's prefix.
  */
 import type { ScenarioRunCompletedDetail } from '../core/resources';
+import type { PartitionGeneration } from '../core/synth/generation-source';
 
 /** Where the replay stands. */
 export interface ReplayCursor {
@@ -49,6 +50,8 @@ export interface ScenarioRun {
   /** Earliest time to read the pipeline's anomalies (ISO): the stretch's end + allowed lateness + a closer tick + slack. */
   reportAt: string;
   cursor: ReplayCursor;
+  /** How each partition was generated: its CURRENT profile (VAE or statistics windows) or the service generator, and why. */
+  generation: PartitionGeneration[];
 }
 
 /** What the Report step found (the full report is `report.json`). */

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { SCENARIO_ENV, SCENARIO_RUNS_PREFIX } from '../../functions/core/resources';
 import { HarbingerFunction } from './harbinger-function';
 import { acknowledgeNag, wildcardResourceAcks } from './nag';
 
@@ -29,6 +30,12 @@ export interface ProfileBuilderProps {
   readonly table: dynamodb.ITable;
   /** Dataset bucket (window features and template catalogues; read only). */
   readonly datasetBucket: s3.IBucket;
+  /**
+   * Synthetic bucket: the stored scenario runs' manifest.json and labels.json (read only), so the
+   * windows of their replayed stretches are left out (`scenarioData`).
+   * @default - no scenario runs known: every window counts as real
+   */
+  readonly syntheticBucket?: s3.IBucket;
   /** Environment variables, from `handlerEnvironment`. */
   readonly environment: Record<string, string>;
   /**
@@ -74,7 +81,7 @@ export class ProfileBuilder extends Construct {
       entry: 'functions/profile-builder/handler.ts',
       description: 'Harbinger profile builder: rebuilds baseline profiles from window features and flips CURRENT',
       serviceName: 'harbinger-profile-builder',
-      environment: props.environment,
+      environment: props.syntheticBucket ? { ...props.environment, [SCENARIO_ENV.syntheticBucket]: props.syntheticBucket.bucketName } : props.environment,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(15),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -119,6 +126,21 @@ export class ProfileBuilder extends Construct {
         resources: PROFILE_BUILDER_READ_PREFIXES.map((p) => props.datasetBucket.arnForObjects(`${p}*`)),
       }),
     );
+
+    // Synthetic bucket: the runs' manifest.json and labels.json, read only. ListBucket unconditioned for
+    // the same reason as above (a run whose Generate step failed has no manifest: NoSuchKey, not AccessDenied).
+    if (props.syntheticBucket) {
+      this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.syntheticBucket.bucketArn] }));
+      this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.syntheticBucket.arnForObjects(`${SCENARIO_RUNS_PREFIX}*`)] }));
+      acknowledgeNag(
+        this.handler.role,
+        ...wildcardResourceAcks(
+          [props.syntheticBucket],
+          `/${SCENARIO_RUNS_PREFIX}*`,
+          (p) => `The profile builder reads each stored scenario run's manifest.json and labels.json under scenario-runs/<run id>/ in ${p} to leave synthetic windows out of profiles; run ids are chosen per execution, so only the prefix can be named. Read only (s3:GetObject).`,
+        ),
+      );
+    }
 
     acknowledgeNag(
       schedulerRole,

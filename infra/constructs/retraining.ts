@@ -9,7 +9,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DEFAULT_TRAINING_INSTANCE_TYPE, ENV, RETRAINING_ENV, resourceNames, SERVERLESS_DEFAULTS } from '../../functions/core/resources';
+import { DEFAULT_TRAINING_INSTANCE_TYPE, ENV, RETRAINING_ENV, resourceNames, SCENARIO_ENV, SCENARIO_RUNS_PREFIX, SERVERLESS_DEFAULTS } from '../../functions/core/resources';
 import {
   RETRAINING_SUBSTITUTIONS,
   retrainingDefinitionString,
@@ -127,6 +127,12 @@ export interface RetrainingProps {
   readonly datasetBucket: s3.IBucket;
   /** Anomaly bucket (stored anomalies are left out of the training data; read by the prepare step). */
   readonly anomalyBucket: s3.IBucket;
+  /**
+   * Synthetic bucket: stored scenario runs (manifest.json, labels.json; read by the prepare step for
+   * the `scenarioData` flag).
+   * @default - no scenario runs known: every window counts as real
+   */
+  readonly syntheticBucket?: s3.IBucket;
   /** Environment variables shared by every handler, from `handlerEnvironment`. */
   readonly environment: Record<string, string>;
   /**
@@ -288,7 +294,7 @@ export class Retraining extends Construct {
       });
     };
     this.steps = {
-      prepare: step('prepare'),
+      prepare: step('prepare', props.syntheticBucket ? { [SCENARIO_ENV.syntheticBucket]: props.syntheticBucket.bucketName } : {}),
       evaluate: step('evaluate'),
       deploy: step('deploy', {
         [RETRAINING_ENV.sagemakerRoleArn]: this.sagemakerRole.roleArn,
@@ -309,8 +315,10 @@ export class Retraining extends Construct {
     // prepare: lists and reads window features, lists stored anomalies (their keys say which windows
     // to leave out; no anomaly object is read), reads labels (a window whose anomalies were all
     // labelled false positives is normal again), writes the run's data set under training/.
-    allow(prepare, 'ListSources', ['s3:ListBucket'], [props.datasetBucket.bucketArn, props.anomalyBucket.bucketArn]);
+    allow(prepare, 'ListSources', ['s3:ListBucket'], [props.datasetBucket.bucketArn, props.anomalyBucket.bucketArn, ...(props.syntheticBucket ? [props.syntheticBucket.bucketArn] : [])]);
     allow(prepare, 'ReadLabels', ['s3:GetObject'], [props.anomalyBucket.arnForObjects('labels/*')]);
+    // scenarioData: each stored scenario run's manifest.json and labels.json (its stretch and ground truth).
+    if (props.syntheticBucket) allow(prepare, 'ReadScenarioRuns', ['s3:GetObject'], [props.syntheticBucket.arnForObjects(`${SCENARIO_RUNS_PREFIX}*`)]);
     allow(prepare, 'ReadWindowFeatures', ['s3:GetObject'], [props.datasetBucket.arnForObjects(`${RETRAINING_PREFIXES.windows}*`)]);
     allow(prepare, 'WriteTrainingData', ['s3:PutObject'], [props.modelBucket.arnForObjects(`${RETRAINING_PREFIXES.training}*`)]);
     // evaluate: reads the holdout channel and CURRENT profiles (which model is champion), scores the
@@ -439,6 +447,9 @@ export class Retraining extends Construct {
       ...wildcardResourceAcks([props.anomalyBucket], '/labels/*', (p) => `The retraining prepare step reads the labels people gave anomalies (labels/partition=<partition>/date=<day>/<HHMM>-<id>.json in ${p}) to keep false-positive windows in the training data; keys are written at run time. Read only (s3:GetObject).`),
       ...wildcardResourceAcks([props.datasetBucket], `/${P.windows}*`, (p) => `The retraining prepare step reads the window features under windows/partition=<partition>/date=<day>/ in ${p} for the last N days; keys are written at run time. Read only (s3:GetObject).`),
       ...wildcardResourceAcks([props.modelBucket], `/${P.training}*`, (p) => `The retraining prepare step writes this run's train/ and holdout/ channels under training/<job>/ in ${p}; the job name is chosen per run. s3:PutObject only.`),
+      ...(props.syntheticBucket
+        ? wildcardResourceAcks([props.syntheticBucket], `/${SCENARIO_RUNS_PREFIX}*`, (p) => `The retraining prepare step reads each stored scenario run's manifest.json and labels.json under scenario-runs/<run id>/ in ${p} to sort synthetic windows out of (or, labelled, into the holdout of) the data set; run ids are chosen per execution. Read only (s3:GetObject).`)
+        : []),
     );
     acknowledgeNag(
       evaluate.role,

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -17,6 +18,8 @@ export const SCENARIO_PREFIXES = {
   runs: 'scenario-runs/',
   /** Anomaly bucket: what the pipeline stored (read by the report). */
   anomalies: 'anomalies/',
+  /** Dataset bucket: real window features (read by the report's realism check). */
+  windows: 'windows/',
 } as const;
 
 /** The scenario function's entry and service name. */
@@ -37,6 +40,15 @@ export interface ScenarioRunnerProps {
   readonly stream: kinesis.IStream;
   /** Where "Scenario Run Completed" goes (PutEvents). */
   readonly eventBus: events.IEventBus;
+  /** The state table: CURRENT profiles (GetItem only), each partition's generation source. */
+  readonly table: dynamodb.ITable;
+  /** Real window features (read under `windows/` only): the report's realism check. */
+  readonly datasetBucket: s3.IBucket;
+  /**
+   * ARN of the model endpoint the profiles name (InvokeEndpoint: VAE window samples).
+   * @default - no model grant: profile partitions use their seasonal statistics (the reason is recorded)
+   */
+  readonly modelEndpointArn?: string;
   /** Environment variables shared by every handler, from `handlerEnvironment` (bus, anomaly bucket, lateness). */
   readonly environment: Record<string, string>;
   /**
@@ -58,7 +70,10 @@ export interface ScenarioRunnerProps {
  *
  * The function holds exactly what the steps call: objects under `scenario-runs/` in the synthetic
  * bucket (read, write, list that prefix), objects under `anomalies/` in the anomaly bucket (read,
- * list that prefix), PutRecords and DescribeStreamSummary on the stream, PutEvents on the bus.
+ * list that prefix), PutRecords and DescribeStreamSummary on the stream, PutEvents on the bus;
+ * GetItem on the state table (CURRENT profiles), InvokeEndpoint on the model endpoint (VAE window
+ * samples), and objects under `windows/` in the dataset bucket (read, list that prefix: the realism
+ * check).
  */
 export class ScenarioRunner extends Construct {
   /** The scenario state machine. */
@@ -106,6 +121,12 @@ export class ScenarioRunner extends Construct {
     // The stream is encrypted with the AWS managed key (alias/aws/kinesis): producers need no KMS grant.
     allow('ReplayIntoStream', ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary'], [props.stream.streamArn]);
     props.eventBus.grantPutEventsTo(this.function);
+    // Generation source: CURRENT profiles (ProfileStore.getCurrent: GetItem of the pointer and the version).
+    allow('ReadProfiles', ['dynamodb:GetItem'], [props.table.tableArn]);
+    // Realism: real windows of the run's partitions, listed per partition and read (never a missing key).
+    allow('ListWindowFeatures', ['s3:ListBucket'], [props.datasetBucket.bucketArn], { StringLike: { 's3:prefix': [`${P.windows}*`] } });
+    allow('ReadWindowFeatures', ['s3:GetObject'], [props.datasetBucket.arnForObjects(`${P.windows}*`)]);
+    if (props.modelEndpointArn) allow('SampleModel', ['sagemaker:InvokeEndpoint'], [props.modelEndpointArn]);
 
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${name}`,
@@ -129,6 +150,7 @@ export class ScenarioRunner extends Construct {
       this.handler.role,
       ...wildcardResourceAcks([props.syntheticBucket], `/${P.runs}*`, (p) => `The scenario function reads and writes the objects of each run under scenario-runs/<run id>/ in ${p} (spec, labels, events, per-minute chunks and progress markers, report); run ids are chosen per execution. No delete.`),
       ...wildcardResourceAcks([props.anomalyBucket], `/${P.anomalies}*`, (p) => `The scenario report reads the anomalies the window closer stored under anomalies/partition=<partition>/date=<day>/ in ${p} for the run's partitions and stretch; keys are written at run time. Read only (s3:GetObject).`),
+      ...wildcardResourceAcks([props.datasetBucket], `/${P.windows}*`, (p) => `The scenario report's realism check reads real window features under windows/partition=<partition>/date=<day>/ in ${p} at the run's hours of earlier weeks or days; keys are written at run time by the window closer and history imports. Read only (s3:GetObject).`),
     );
     acknowledgeNag(
       this.stateMachine.role,

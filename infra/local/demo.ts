@@ -20,8 +20,15 @@ import { attachLocalRemediation } from './remediation';
 import type { RuleOutcomes } from '../../functions/core/remediation';
 import type { CapacityPoint } from './dashboard/server';
 import { STREAM_DEFAULTS, type ResourceNames, windowBatchKey, catalogueKey } from '../../functions/core/resources';
-import { generateEvents } from '../../functions/core/synth/generator';
 import { toSubscriptionPayloads } from '../../functions/core/synth/payloads';
+import { DEFAULT_SERVICES } from '../../functions/core/synth/services';
+import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
+import type { PartitionGeneration, SourceOption } from '../../functions/core/synth/generation-source';
+import type { RealismSection } from '../../functions/core/synth/realism-section';
+import { generateSourcedRun } from '../../functions/scenario/sources';
+import { runRealism } from '../../functions/scenario/realism';
+import { SAMPLE_TIMEOUT_MS } from '../../functions/scenario/env';
+import { SageMakerModelClient } from '../../functions/adapters/model-client';
 import { labelsFor, type IncidentLabel, type IncidentSpec } from '../../functions/core/synth/incidents';
 import { matchesIncident, type ScenarioReport } from '../../functions/core/synth/report';
 import { scoreScenarioRun } from '../../functions/scenario/report';
@@ -74,9 +81,22 @@ export interface DemoOptions {
   incidents?: IncidentSpec[];
   /**
    * Store the run in the synthetic bucket under scenarioRunPrefix(id) with ScenarioRunStore: spec,
-   * labels, generated events, report and labelled anomalies (a scenario run). Default: not stored.
+   * labels, generated events, manifest (with each partition's generation source), report (with the
+   * realism check) and labelled anomalies (a scenario run). Default: not stored.
    */
-  scenarioRun?: { id: string; spec: unknown };
+  scenarioRun?: { id: string; spec: unknown; name?: string };
+  /**
+   * Where the live stretch's events come from (see functions/core/synth/generation-source.ts):
+   * `services` (default for the demo: detection is shown on the realistic hand-written services
+   * its baselines were learned from), `profile` or `auto` (each partition's CURRENT profile, window
+   * features from the VAE decoder through the local endpoint when the profile names a model).
+   */
+  source?: SourceOption;
+  /**
+   * Compare the live stretch's windows with the history's (per-feature KS, template-mix JS).
+   * Default: on for a scenario run (`scenarioRun`), off otherwise.
+   */
+  realism?: boolean;
   /**
    * Run the capacity function every 5 simulated minutes against the Kinesis emulator (real
    * UpdateShardCount), and the remediation rules on the local bus (default true).
@@ -150,6 +170,10 @@ export interface DemoResult {
   /** Ground truth of every injected incident, and the run scored against it. */
   labels: IncidentLabel[];
   report: ScenarioReport;
+  /** How each partition's live events were generated (profile or services, VAE or statistics windows). */
+  generation: PartitionGeneration[];
+  /** The live stretch against the history's windows (null when not asked for). */
+  realism: RealismSection | null;
   /** The VAE phase (null with `model: false`). */
   model: DemoModel | null;
   /** The capacity function on the simulated clock (null with `capacity: false`). */
@@ -360,7 +384,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         (labels.length ? `; injected: ${labels.map((l) => `${l.kind} in ${l.partition} at ${fmt(l.start)}`).join(', ')}` : '; no incident'),
     );
     await options.onLiveStart?.({ clients, names, alertsFile, liveStart, liveEnd, labels, capacityPoints });
-    const live = [...generateEvents({ start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: injected })];
+    // Each partition from its source: the same resolution as a scenario run on AWS (functions/scenario/sources.ts).
+    const sourced = await generateSourcedRun(
+      { start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: injected, services: DEFAULT_SERVICES, partitions: built.map((b) => b.partition), source: options.source ?? 'services' },
+      { profiles, model: model?.version ? new SageMakerModelClient({ client: awsClients().sagemakerRuntime, timeoutMs: SAMPLE_TIMEOUT_MS }) : undefined },
+    );
+    const live = sourced.events;
+    for (const g of sourced.generation) if (g.source === 'profile') print(`  ${g.partition.padEnd(22)} live traffic: ${g.reason}${g.sampling ? ` (${g.sampling.calls} sample call${g.sampling.calls === 1 ? '' : 's'}, ${g.sampling.ms} ms)` : ''}`);
     const byMinute = new Map<number, LogEvent[]>();
     for (const e of live) {
       const m = Math.floor(e.timestamp / MINUTE) * MINUTE;
@@ -410,13 +440,37 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const liveMs = Date.now() - tLive;
 
     const incidentAlerts = anomalies.filter((a) => labels.some((l) => matchesIncident(l, a)));
-    const { report, labelled } = scoreScenarioRun(labels, anomalies, { start: liveStart, end: liveEnd }, built.map((b) => b.partition));
+    const partitions = built.map((b) => b.partition);
+    const { report, labelled } = scoreScenarioRun(labels, anomalies, { start: liveStart, end: liveEnd }, partitions);
+    const realism =
+      (options.realism ?? Boolean(options.scenarioRun))
+        ? await runRealism(
+            { events: live, partitions, stretch: { start: liveStart, end: liveEnd }, labels, generation: sourced.generation },
+            { datasets, profiles, rules: DEFAULT_PARTITION_RULES, defaultRegion: 'us-east-1' },
+          )
+        : null;
     if (options.scenarioRun) {
       // The one writer of scenario runs (the AWS scenario steps store through it too).
       const run = new ScenarioRunStore(new ObjectStore({ client: awsClients().s3, bucket: names.syntheticBucket }), options.scenarioRun.id);
       await run.writeGenerated({ spec: options.scenarioRun.spec, labels, events: live });
-      await run.writeReport(report, labelled);
-      print(`  scenario run stored at ${run.uri} (spec, labels, ${live.length.toLocaleString('en-US')} events, report, labelled anomalies)`);
+      // The manifest names the replayed stretch and partitions (retraining and the profile builder read it, see scenarioData).
+      await run.writeManifest({
+        runId: options.scenarioRun.id,
+        name: options.scenarioRun.name ?? options.scenarioRun.id,
+        bucket: names.syntheticBucket,
+        prefix: run.keys.prefix,
+        replay: true,
+        start: new Date(liveStart).toISOString(),
+        end: new Date(liveEnd).toISOString(),
+        minutes: liveMinutes,
+        partitions,
+        incidents: labels.length,
+        events: live.length,
+        generation: sourced.generation,
+        labels,
+      });
+      await run.writeReport({ ...report, generation: sourced.generation, realism }, labelled);
+      print(`  scenario run stored at ${run.uri} (spec, manifest, labels, ${live.length.toLocaleString('en-US')} events, report, labelled anomalies)`);
     }
     const falseAlerts = anomalies.filter((a) => !incidentAlerts.includes(a));
     const first = incidentAlerts.length ? incidentAlerts.reduce((m, a) => Math.min(m, a.windowStart), Infinity) : null;
@@ -442,6 +496,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       detectionDelayMin: first !== null && label ? (first - label.start) / MINUTE : null,
       labels,
       report,
+      generation: sourced.generation,
+      realism,
       model,
       capacity: capacity ? capacity.summary() : null,
       remediation: remediation ? await remediation.outcomes(simNow) : [],

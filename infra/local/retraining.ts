@@ -356,7 +356,7 @@ export async function runLocalRetraining(stack: LocalStack, options: LocalRetrai
       overrides: {
         taskResourceLocalHandlers: {
           [S.prepare]: lambda((p: Parameters<typeof prepareDataset>[0]) =>
-            prepareDataset(p, { datasets: bucket(stack.names.datasetBucket), anomalies: bucket(stack.names.anomalyBucket), models, jobPrefix: stack.names.modelEndpoint }),
+            prepareDataset(p, { datasets: bucket(stack.names.datasetBucket), anomalies: bucket(stack.names.anomalyBucket), models, jobPrefix: stack.names.modelEndpoint, runs: bucket(stack.names.syntheticBucket) }),
           ),
           [S.train]: async (input) => asJson(await runLocalTrainingJob(input as unknown as TrainingJobRequest, { s3, workDir, keepDir: options.keepTrainingDirs, log, repoRoot: options.repoRoot })),
           [S.evaluate]: lambda((p: Parameters<typeof evaluateChallenger>[0]) => evaluateChallenger(p, { models, profiles, invoker })),

@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SCENARIO_NAMES, SCENARIOS } from '../../functions/core/synth/scenarios';
 import { planScenarioRun, scenarioRunId, type ScenarioRunPlan } from '../../functions/core/synth/scenario-run';
+import { SOURCE_OPTIONS, type SourceOption } from '../../functions/core/synth/generation-source';
+import { formatRealismSection } from '../../functions/core/synth/realism-section';
 import { runDemo, type DemoResult } from './demo';
 import { wholeNumber } from './cli-args';
 import { silentProgress, terminalProgress } from './progress';
@@ -29,6 +31,7 @@ interface ScenarioOptions {
   model: boolean;
   seed: number;
   dataDir: string;
+  source?: SourceOption;
   json?: boolean;
 }
 
@@ -67,6 +70,9 @@ export function printScenarioReport(name: string, r: DemoResult): void {
   console.log(`  clean stretches: ${rep.falseAnomalies} false anomalous windows in ${rep.cleanPartitionHours.toFixed(1)} partition-hours (${rep.falseAlertsPerPartitionHour.toFixed(3)} per partition-hour)`);
   if (rep.meanDelayMin !== null) console.log(`  mean detection delay ${rep.meanDelayMin.toFixed(1)} min`);
   if (r.model) console.log(`  scored by ${r.model.version ? `VAE ${r.model.version} and the statistical detectors` : 'the statistical detectors (no model)'}`);
+  console.log('  generated:');
+  for (const g of r.generation) console.log(`    ${g.partition.padEnd(22)} ${g.source === 'profile' ? 'from its ' : ''}${g.reason}`);
+  if (r.realism) console.log(formatRealismSection(r.realism).split('\n').map((l) => `  ${l}`).join('\n'));
 }
 
 /** Adds the `scenario` command to a commander program. */
@@ -85,6 +91,10 @@ export function registerScenarioCommand(program: Command): void {
     .option('--no-model', 'statistical detectors only (skips training the VAE)')
     .option('--seed <n>', 'random seed', wholeNumber('--seed'), 7)
     .option('--data-dir <dir>', 'where emulator data, alerts and scenario-report.json go', '.harbinger/scenario')
+    .option('--source <source>', `where the live events come from: ${SOURCE_OPTIONS.join(', ')} (auto: each partition's learned profile, VAE windows when it has a model; else the service generator)`, (v: string) => {
+      if (!(SOURCE_OPTIONS as readonly string[]).includes(v)) throw new InvalidArgumentError(`use one of ${SOURCE_OPTIONS.join(', ')}`);
+      return v as SourceOption;
+    })
     .option('--json', 'print the report as JSON only')
     .addHelpText(
       'after',
@@ -95,6 +105,7 @@ ${SCENARIO_NAMES.map((n) => `  ${n.padEnd(20)} ${SCENARIOS[n].description}`).joi
 Examples:
   harbinger scenario error-burst --partition checkout#us-east-1 payments#eu-west-1
   harbinger scenario silent-service --at-minute 10 --duration 20 --no-model
+  harbinger scenario latency-degradation --source services
   harbinger scenario --spec my-scenario.json`,
     )
     .action(async (name: string | undefined, o: ScenarioOptions) => {
@@ -112,13 +123,18 @@ Examples:
         seed: o.seed,
         incidents: scenario.incidents,
         // spec.json is the run's incidents as a custom spec (runnable again, here or on AWS).
-        scenarioRun: { id: scenarioRunId(scenario.name, Date.now()), spec: scenario.spec },
+        scenarioRun: { id: scenarioRunId(scenario.name, Date.now()), spec: scenario.spec, name: scenario.name },
+        // --source, else the spec's "source", else auto (planScenarioRun's default).
+        source: o.source ?? scenario.options.source,
         model: o.model,
         dataDir: o.dataDir,
         ui,
       });
       const file = resolve(o.dataDir, 'scenario-report.json');
-      writeFileSync(file, JSON.stringify({ scenario: scenario.name, incidents: scenario.incidents, labels: result.labels, report: result.report, model: result.model }, null, 2));
+      writeFileSync(
+        file,
+        JSON.stringify({ scenario: scenario.name, incidents: scenario.incidents, labels: result.labels, report: result.report, model: result.model, generation: result.generation, realism: result.realism }, null, 2),
+      );
       if (o.json) console.log(JSON.stringify(result.report, null, 2));
       else {
         printScenarioReport(scenario.name, result);

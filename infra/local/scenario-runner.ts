@@ -13,7 +13,13 @@ import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { StateMachine as StateMachineType, StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AlertPublisher } from '../../functions/adapters/alert-publisher';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClients } from '../../functions/adapters/clients';
+import { SageMakerModelClient } from '../../functions/adapters/model-client';
 import { ObjectStore } from '../../functions/adapters/object-store';
+import { ProfileStore } from '../../functions/adapters/profile-store';
+import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
+import { SAMPLE_TIMEOUT_MS } from '../../functions/scenario/env';
 import { KinesisRecordStream } from '../../functions/adapters/record-stream';
 import { createScenarioHandler } from '../../functions/scenario/handler';
 import type { ScenarioDeps } from '../../functions/scenario/env';
@@ -74,12 +80,18 @@ type Json = Parameters<StateMachineType['run']>[0];
 const asJson = (x: unknown): Json => JSON.parse(JSON.stringify(x)) as Json;
 
 /**
- * The scenario dependencies on a local stack, on a simulated clock.
+ * The scenario dependencies on a local stack, on a simulated clock: the buckets, stream and table of
+ * the emulators; the model endpoint through the real SageMaker Runtime client
+ * (AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, the local model host, when one runs).
  * @param clock - read and advanced by the replay (sleep moves it forward)
  */
 export function localScenarioDeps(stack: LocalStack, alerts: AlertPublisher, clock: { now: number }, latenessMs = 120_000): ScenarioDeps {
   const bucket = (name: string): ObjectStore => new ObjectStore({ client: stack.clients.s3, bucket: name });
+  const profiles = new ProfileStore({ client: DynamoDBDocumentClient.from(stack.clients.dynamodb), table: stack.names.table, cacheTtlMs: 0 });
   return {
+    profiles,
+    model: new SageMakerModelClient({ client: awsClients().sagemakerRuntime, timeoutMs: SAMPLE_TIMEOUT_MS }),
+    realism: { datasets: bucket(stack.names.datasetBucket), profiles, rules: DEFAULT_PARTITION_RULES, defaultRegion: LOCAL_REGION },
     runs: bucket(stack.names.syntheticBucket),
     anomalies: bucket(stack.names.anomalyBucket),
     stream: new KinesisRecordStream({ client: stack.clients.kinesis, streamName: stack.names.stream }),

@@ -89,7 +89,7 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it('profile builder: no action wildcard is acknowledged, only its two read prefixes, its invoke ARN, runtime and X-Ray', () => {
+  it('profile builder: no action wildcard is acknowledged, only its three read prefixes, its invoke ARN, runtime and X-Ray', () => {
     const builder = stack.profileBuilder;
     const datasets = nagArn(stack.buckets.datasetBucket);
     const fn = nagArn(builder.function);
@@ -99,6 +99,7 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::*]',
         `AwsSolutions-IAM5[Resource::${datasets}/catalogue/*]`,
         `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`,
+        `AwsSolutions-IAM5[Resource::${nagArn(stack.buckets.syntheticBucket)}/scenario-runs/*]`,
       ].sort(),
     );
     expect(ids(builder.node.findChild('SchedulerRole').node.path)).toEqual([`AwsSolutions-IAM5[Resource::${fn}:*]`]);
@@ -119,6 +120,7 @@ describe('cdk-nag AwsSolutions', () => {
         `AwsSolutions-IAM5[Resource::${nagArn(stack.buckets.anomalyBucket)}/labels/*]`,
         `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`,
         `AwsSolutions-IAM5[Resource::${models}/training/*]`,
+        `AwsSolutions-IAM5[Resource::${nagArn(stack.buckets.syntheticBucket)}/scenario-runs/*]`,
       ].sort(),
     );
     expect(ids(retraining.steps.publish.role.node.path)).toEqual(['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::${models}/thresholds/*]`].sort());

@@ -12,7 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TRAINING_INSTANCE_TYPE, ENV, RETRAINING_ENV, resourceNames, SERVERLESS_DEFAULTS } from '../../functions/core/resources';
+import { DEFAULT_TRAINING_INSTANCE_TYPE, ENV, RETRAINING_ENV, resourceNames, SCENARIO_ENV, SERVERLESS_DEFAULTS } from '../../functions/core/resources';
 import { PROJECT_ROOT } from '../../infra/constructs/harbinger-function';
 import { RETRAINING_HANDLERS, RETRAINING_STEPS } from '../../infra/constructs/retraining';
 import { RETRAINING_STATES, RETRAINING_SUBSTITUTIONS, retrainingDefinitionString } from '../../infra/retraining/definition';
@@ -227,7 +227,15 @@ describe('SageMaker role and the step Lambdas', () => {
     const prepareReads = JSON.stringify(allowed(logicalId(prepare.role), 's3:GetObject').map((st) => st.Resource));
     expect(prepareReads).toContain('/windows/*');
     expect(prepareReads).toContain('/labels/*');
+    expect(prepareReads).toContain('/scenario-runs/*');
     expect(prepareReads).not.toContain('/anomalies/');
+    // Scenario runs: read only, the synthetic bucket's scenario-runs/ (manifest.json, labels.json), listed.
+    const synthetic = logicalId(stack.buckets.syntheticBucket);
+    const onSynthetic = statementsOfRole(logicalId(prepare.role)).filter((st) => JSON.stringify(st.Resource).includes(`"${synthetic}"`));
+    expect(onSynthetic.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(onSynthetic.find((st) => actionsOf(st).includes('s3:GetObject'))?.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [synthetic, 'Arn'] }, '/scenario-runs/*']] });
+    const prepareEnv = template.findResources('AWS::Lambda::Function')[logicalId(prepare.function)].Properties.Environment.Variables;
+    expect(prepareEnv[SCENARIO_ENV.syntheticBucket]).toEqual({ Ref: synthetic });
     expect(JSON.stringify(allowed(logicalId(prepare.role), 's3:PutObject')[0].Resource)).toContain('/training/*');
     expect(own(actions(evaluate))).toEqual(['dynamodb:GetItem', 's3:GetObject', 's3:ListBucket', 'sagemaker:InvokeEndpoint']);
     expect(own(actions(publish))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:PutObject', 'sagemaker:InvokeEndpoint']);

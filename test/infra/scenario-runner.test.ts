@@ -62,6 +62,9 @@ function smallStack(app: App): { stack: Stack; runner: ScenarioRunner } {
     anomalyBucket: buckets.anomalyBucket,
     stream: stream.stream,
     eventBus: bus.bus,
+    table: table.table,
+    datasetBucket: buckets.datasetBucket,
+    modelEndpointArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/harbinger-vae`,
     environment,
   });
   return { stack: s, runner };
@@ -149,11 +152,12 @@ describe('scenario function', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: logicalId(stack.scenarioRunner.function) }, MaximumRetryAttempts: 0 });
   });
 
-  it('least privilege: scenario-runs/ in the synthetic bucket, anomalies/ read-only, PutRecords + DescribeStreamSummary on the stream, PutEvents on the bus, nothing else', () => {
+  it('least privilege: scenario-runs/ in the synthetic bucket, anomalies/ and windows/ read-only, PutRecords + DescribeStreamSummary on the stream, PutEvents on the bus, GetItem on the table, InvokeEndpoint on the model endpoint, nothing else', () => {
     const role = logicalId(stack.scenarioRunner.handler.role);
     const statements = statementsOfRole(role).filter((st) => ![st.Action].flat().some((a) => a.startsWith('logs:') || a.startsWith('xray:')));
     const synthetic = logicalId(stack.buckets.syntheticBucket);
     const anomalies = logicalId(stack.buckets.anomalyBucket);
+    const datasets = logicalId(stack.buckets.datasetBucket);
     const objects = (bucket: string, prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${prefix}*`]] });
     const simplified = statements.map((st) => ({ Action: [st.Action].flat().sort(), Resource: st.Resource, Condition: st.Condition }));
     expect(simplified).toEqual(
@@ -164,12 +168,21 @@ describe('scenario function', () => {
         { Action: ['s3:GetObject'], Resource: objects(anomalies, 'anomalies/'), Condition: undefined },
         { Action: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecords'], Resource: getAtt(stack.logStream.stream), Condition: undefined },
         { Action: ['events:PutEvents'], Resource: getAtt(stack.alertBus.bus), Condition: undefined },
+        { Action: ['dynamodb:GetItem'], Resource: getAtt(stack.stateTable.table), Condition: undefined },
+        { Action: ['s3:ListBucket'], Resource: { 'Fn::GetAtt': [datasets, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['windows/*'] } } },
+        { Action: ['s3:GetObject'], Resource: objects(datasets, 'windows/'), Condition: undefined },
+        { Action: ['sagemaker:InvokeEndpoint'], Resource: stack.resolve(stack.retraining.endpointArn), Condition: undefined },
       ]),
     );
-    expect(simplified).toHaveLength(6);
+    expect(simplified).toHaveLength(10);
     const actions = statements.flatMap((st) => [st.Action].flat());
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-    expect(actions.filter((a) => /^(s3:Delete|dynamodb:|kinesis:Get|sagemaker:|kms:)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^(s3:Delete|kinesis:Get|kms:)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+    expect(actions.filter((a) => a.startsWith('sagemaker:'))).toEqual(['sagemaker:InvokeEndpoint']);
+    // Writes go to scenario-runs/ only.
+    const writes = statements.filter((st) => [st.Action].flat().includes('s3:PutObject'));
+    expect(writes.map((st) => st.Resource)).toEqual([objects(synthetic, 'scenario-runs/')]);
     // Nothing on the whole synthetic or anomaly bucket.
     expect(JSON.stringify(statements.map((st) => st.Resource))).not.toMatch(/"\/\*"/);
   });
@@ -196,8 +209,14 @@ describe('cdk-nag AwsSolutions on the scenario runner', () => {
     }
     const synthetic = nagArn(small.node.findChild('Buckets').node.findChild('Synthetic'));
     const anomalies = nagArn(small.node.findChild('Buckets').node.findChild('Anomalies'));
+    const datasets = nagArn(small.node.findChild('Buckets').node.findChild('Datasets'));
     expect(acks.filter((a) => a.path === runner.handler.role.node.path).map((a) => a.id).sort()).toEqual(
-      ['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::${anomalies}/anomalies/*]`, `AwsSolutions-IAM5[Resource::${synthetic}/scenario-runs/*]`].sort(),
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::${anomalies}/anomalies/*]`,
+        `AwsSolutions-IAM5[Resource::${synthetic}/scenario-runs/*]`,
+        `AwsSolutions-IAM5[Resource::${datasets}/windows/*]`,
+      ].sort(),
     );
     expect(acks.filter((a) => a.id.includes('Action::'))).toEqual([]);
     for (const ack of acks) {

@@ -394,6 +394,13 @@ describe('HarbingerStack', () => {
       },
     });
     expect([...actionsOnResource(role, anomalies)]).toEqual([]);
+    // Stored scenario runs (scenarioData): list the synthetic bucket, read scenario-runs/ only.
+    const synthetic = logicalId(stack.buckets.syntheticBucket);
+    expect([...actionsOnResource(role, synthetic)].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [synthetic, 'Arn'] }, '/scenario-runs/*']] } })]) },
+    });
     const all = actionsOfRole(role);
     expect(all).not.toContain('s3:PutObject');
     expect([...all].filter((a) => /^(s3:(Put|Delete|Abort)|events:|kinesis:|sqs:)/.test(a))).toEqual([]);

@@ -145,6 +145,7 @@ const prepared: PrepareOutput = {
   partitions: ['a#us-east-1'],
   skippedPartitions: [],
   windows: { found: 10, excludedAnomalous: 0, train: 8, holdoutNormal: 2, holdoutInjected: 1 },
+  scenarioData: { mode: 'exclude', runs: 0, excluded: 0, included: 0, incidents: 0, holdoutAnomalies: 0 },
   hyperParameters: { epochs: '3' },
   promotion: {},
 };

@@ -8,7 +8,10 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AlertPublisher } from '../../functions/adapters/alert-publisher';
 import type { PutResult, RecordStream, StreamRecord } from '../../functions/adapters/record-stream';
-import { anomalyKey, EVENTS, scenarioRunKeys } from '../../functions/core/resources';
+import { anomalyKey, EVENTS, scenarioRunKeys, windowBatchKey } from '../../functions/core/resources';
+import { eventWindows } from '../../functions/core/offline';
+import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
+import { contextFromProfile } from '../../functions/core/pipeline';
 import { KINESIS_LIMITS, shardOfKey } from '../../functions/core/synth/replay-plan';
 import { ScenarioRunInputError } from '../../functions/core/synth/scenario-run';
 import { runScenarioDirect } from '../../functions/scenario/direct';
@@ -16,7 +19,8 @@ import { generateScenarioRun, type GenerateDeps } from '../../functions/scenario
 import { publishScenarioRun } from '../../functions/scenario/publish';
 import { putWithRetry, replayMinute, type ReplayDeps } from '../../functions/scenario/replay';
 import { reportScenarioRun } from '../../functions/scenario/report';
-import type { RunObjects } from '../../functions/scenario/store';
+import type { RunObjects, StoredReport } from '../../functions/scenario/store';
+import type { LogEvent } from '../../functions/core/types';
 import type { ScenarioRun } from '../../functions/scenario/types';
 import type { SubscriptionMessage } from '../../functions/core/subscription';
 
@@ -37,6 +41,10 @@ class MemoryObjects implements RunObjects {
   async getJson<T>(key: string): Promise<T | null> {
     const text = this.data.get(key);
     return text === undefined ? null : (JSON.parse(text) as T);
+  }
+  async getJsonLines<T>(key: string): Promise<T[] | null> {
+    const text = this.data.get(key);
+    return text === undefined ? null : text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
   }
   async list(prefix: string): Promise<string[]> {
     return [...this.data.keys()].filter((k) => k.startsWith(prefix)).sort();
@@ -257,6 +265,39 @@ describe('report and publish', () => {
     expect(events).toEqual([{ type: EVENTS.scenarioRunCompleted, detail }]);
     expect(detail).toMatchObject({ runId: run.runId, status: 'reported', recall: 1, precision: 2 / 3, s3Uri: `s3://mem-synthetic/scenario-runs/${run.runId}/`, recordsPut: run.records, recordsFailed: 0 });
     expect(detail.message).toMatch(/^Scenario error-burst: recall 100%, precision 67%/);
+  });
+});
+
+describe('report: generation source and realism in report.json', () => {
+  it('stores how each partition was generated and the realism section (real windows from the dataset bucket at the same hours a week before)', async () => {
+    const { run, runs, deps, clock } = await generated();
+    expect(run.generation).toEqual([expect.objectContaining({ partition: 'checkout#us-east-1', source: 'services', reason: 'no profile store configured: the service generator' })]);
+    const done = await replayAll(run, deps, clock);
+    // Real windows: the run's own events a week earlier, through the same pure path.
+    const events = (await runs.getJsonLines<LogEvent>(scenarioRunKeys(run.runId).events))!;
+    const week = 7 * 86_400_000;
+    const seen = eventWindows(events.map((e) => ({ ...e, timestamp: e.timestamp - week })), () => contextFromProfile(null), { rules: DEFAULT_PARTITION_RULES, defaultRegion: 'us-east-1' });
+    const datasets = new MemoryObjects();
+    await datasets.putJsonLines(windowBatchKey('checkout#us-east-1', new Date(ANCHOR - week).toISOString().slice(0, 10), 'history'), seen.byPartition.get('checkout#us-east-1')!);
+    await reportScenarioRun(done, { runs, anomalies: new MemoryObjects(), realism: { datasets, rules: DEFAULT_PARTITION_RULES, defaultRegion: 'us-east-1', options: { minBasisWindows: 1, minWindows: 1 } } });
+    const stored = JSON.parse(runs.data.get(scenarioRunKeys(run.runId).report)!) as StoredReport;
+    expect(stored.generation).toEqual(run.generation);
+    const p = stored.realism!.partitions[0];
+    expect(p).toMatchObject({ partition: 'checkout#us-east-1', source: 'services', basis: 'hour-of-week', note: null });
+    // Minute 1..2 is the incident (and the grace after it covers the rest): only the first minute is compared.
+    expect(p.syntheticWindows).toBe(1);
+    expect(p.realWindows).toBe(4);
+    expect(p.report!.templates.js).toBeGreaterThanOrEqual(0);
+  });
+
+  it('without real windows the section says so; without realism deps report.json has none', async () => {
+    const { run, runs, deps, clock } = await generated();
+    const done = await replayAll(run, deps, clock);
+    await reportScenarioRun(done, { runs, anomalies: new MemoryObjects(), realism: { datasets: new MemoryObjects(), rules: DEFAULT_PARTITION_RULES, defaultRegion: 'us-east-1' } });
+    const stored = JSON.parse(runs.data.get(scenarioRunKeys(run.runId).report)!) as StoredReport;
+    expect(stored.realism!.partitions[0]).toMatchObject({ report: null, note: 'no real windows to compare with' });
+    await reportScenarioRun(done, { runs, anomalies: new MemoryObjects() });
+    expect(JSON.parse(runs.data.get(scenarioRunKeys(run.runId).report)!)).not.toHaveProperty('realism');
   });
 });
 

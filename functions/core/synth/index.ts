@@ -17,6 +17,9 @@
  * const report = compareWindows(realWindows, syntheticWindows);
  * console.log(formatRealismTable(report));
  * ```
+ *
+ * A scenario run picks each partition's source (`chooseSource`: its profile, else the services) and
+ * generates them together (`generateSourcedEvents`); its report holds a `realismSection`.
  */
 export {
   DEFAULT_SERVICES,
@@ -97,3 +100,32 @@ export {
   type RealismVerdict,
 } from './realism';
 export { mergeByTimestamp } from './merge';
+export {
+  SOURCE_OPTIONS,
+  GenerationSourceError,
+  chooseSource,
+  generateSourcedEvents,
+  unusableProfile,
+  type GenerationSource,
+  type PartitionGeneration,
+  type PartitionSource,
+  type SourceOption,
+  type SourcedRunInput,
+  type WindowLevel,
+} from './generation-source';
+export { cachedWindowSampler, hourStartsOf, type CachedSamplerOptions, type HourRows, type SamplerFallback } from './sample-cache';
+export {
+  NO_REAL_WINDOWS,
+  REALISM_DEFAULTS,
+  comparisonSpans,
+  formatRealismSection,
+  inSpans,
+  partitionRealism,
+  realismSection,
+  realismSummary,
+  type PartitionRealism,
+  type PartitionRealismInput,
+  type RealismBasis,
+  type RealismSection,
+  type RealismSectionOptions,
+} from './realism-section';

@@ -6,7 +6,7 @@
  *
  * ```json
  * { "scenario": "error-burst", "partitions": ["checkout#us-east-1"], "startInMinutes": 5,
- *   "durationMinutes": 10, "magnitude": 0.3, "replay": true, "seed": 7 }
+ *   "durationMinutes": 10, "magnitude": 0.3, "replay": true, "seed": 7, "source": "auto" }
  * { "name": "my-test", "incidents": [{ "kind": "latency", "partition": "checkout#us-east-1",
  *   "startInMinutes": 5, "durationMinutes": 5, "magnitude": 4 }], "replay": true }
  * ```
@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { labelsFor, partitionOf, type IncidentLabel, type IncidentSpec } from './incidents';
 import { resolveScenario, ScenarioSpecError, SCENARIO_NAMES } from './scenarios';
 import { DEFAULT_SERVICES, withOverrides, type ServiceSpec } from './services';
+import { SOURCE_OPTIONS, type SourceOption } from './generation-source';
 
 const MINUTE = 60_000;
 
@@ -37,7 +38,7 @@ export const SCENARIO_RUN_LIMITS = {
 } as const;
 
 /** Keys of the input that say how to run (every other key belongs to the scenario spec). */
-export const RUN_OPTION_KEYS = ['replay', 'seed', 'scale', 'recordsPerSecond', 'shardCount', 'shardShare', 'leadMinutes', 'quietMinutes', 'allPartitions', 'runId'] as const;
+export const RUN_OPTION_KEYS = ['replay', 'seed', 'scale', 'recordsPerSecond', 'shardCount', 'shardShare', 'leadMinutes', 'quietMinutes', 'allPartitions', 'runId', 'source'] as const;
 
 const runOptionsSchema = z
   .object({
@@ -51,6 +52,7 @@ const runOptionsSchema = z
     quietMinutes: z.number().int().min(0).max(120).optional(),
     allPartitions: z.boolean().optional(),
     runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-" (at most 128)').optional(),
+    source: z.enum(SOURCE_OPTIONS).optional(),
   })
   .strict();
 
@@ -71,6 +73,12 @@ export interface ScenarioRunOptions {
   quietMinutes: number;
   /** Generate every synthetic partition (clean ones give the false-alert rate), not only the scenario's. */
   allPartitions: boolean;
+  /**
+   * Where the events come from: `profile` (each partition's CURRENT profile, window features from
+   * the VAE decoder when the profile names a model), `services` (the hand-written service
+   * generator), `auto` (default: the profile when the partition has one, else the services).
+   */
+  source: SourceOption;
 }
 
 /** The input cannot run; the message lists what to fix. */
@@ -190,6 +198,7 @@ export function planScenarioRun(input: unknown, at: { now: number; unique?: stri
     leadMinutes: o.leadMinutes ?? SCENARIO_RUN_LIMITS.leadMinutes,
     quietMinutes: o.quietMinutes ?? SCENARIO_RUN_LIMITS.quietMinutes,
     allPartitions: o.allPartitions ?? false,
+    source: o.source ?? 'auto',
   };
   const anchor = floorMinute(at.now) + MINUTE;
 

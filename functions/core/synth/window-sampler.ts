@@ -7,7 +7,7 @@
 import { stableHash } from '../hash';
 import { mulberry32, normal, poisson } from '../random';
 import { FEATURE_NAMES, type FeatureName, type Profile, type RobustStat } from '../types';
-import { slotOf } from '../profile';
+import { expectedFor } from '../profile';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -35,9 +35,14 @@ export interface SampledWindow {
   features: Partial<Record<FeatureName, number>>;
 }
 
-/** The profile's statistic of a feature at a time: its hour-of-week slot, else the global one. */
+/**
+ * The profile's statistic of a feature at a time, as the detectors expect it (expectedFor): its
+ * hour-of-week slot, else the blend of the neighbouring hours of the same day, else the global
+ * one. (Falling back straight to the global statistic would generate a night-and-day average for
+ * an hour the history has not seen yet, which the detectors then rightly call a volume drop.)
+ */
 export function statFor(profile: Profile, feature: FeatureName, ts: number): RobustStat {
-  return profile.seasonal[feature]?.[slotOf(ts)] ?? profile.global[feature];
+  return expectedFor(profile, feature, ts);
 }
 
 /**
