@@ -58,7 +58,7 @@ export function initialCursor(start: number, replay: boolean): ReplayCursor {
 export async function generateRunEvents(plan: ScenarioRunPlan, deps: SourceDeps = {}): Promise<{ events: LogEvent[]; generation: PartitionGeneration[] }> {
   try {
     return await generateSourcedRun(
-      { start: plan.start, end: plan.end, seed: plan.options.seed, scale: plan.options.scale, incidents: plan.incidents, services: plan.services, partitions: plan.partitions, source: plan.options.source },
+      { start: plan.start, end: plan.end, seed: plan.options.seed, scale: plan.options.scale, incidents: plan.incidents, services: plan.services, partitions: plan.partitions, source: plan.options.source, windows: plan.options.windows },
       deps,
     );
   } catch (err) {

@@ -36,7 +36,18 @@ export interface SourceDeps {
 export interface SourcedRun extends SourcedRunInput {
   partitions: readonly string[];
   source: SourceOption;
+  /**
+   * Window features of profile partitions: `stats` (default: the seasonal statistics, measured closer
+   * to real windows than the VAE's samples, see the README) or `vae` (the decoder, when the profile
+   * names a model with an endpoint).
+   */
+  windows?: WindowsOption;
 }
+
+/** Where a profile partition's window features come from. */
+export type WindowsOption = 'stats' | 'vae';
+/** Every {@link WindowsOption}. */
+export const WINDOWS_OPTIONS: readonly WindowsOption[] = ['stats', 'vae'];
 
 /** Each partition's source, ready to generate, and the record of it for the manifest and report. */
 export interface ResolvedSources {
@@ -109,7 +120,8 @@ export async function resolveSources(run: SourcedRun, deps: SourceDeps): Promise
     const stats = statsWindowSampler(profile, run.seed);
     const record: PartitionGeneration = { partition, source: 'profile', windows: 'stats', profileVersion: profile.version, modelVersion: null, reason: '' };
     let sampler = stats;
-    if (!profile.model?.endpoint) record.reason = `${choice.reason}; ${profile.model ? `model ${profile.model.version} has no endpoint` : 'no model'}: window features from its seasonal statistics`;
+    if ((run.windows ?? 'stats') === 'stats') record.reason = `${choice.reason}; window features from its seasonal statistics${profile.model ? ' (windows "vae" samples its model instead)' : ''}`;
+    else if (!profile.model?.endpoint) record.reason = `${choice.reason}; ${profile.model ? `model ${profile.model.version} has no endpoint` : 'no model'}: window features from its seasonal statistics`;
     else if (!deps.model) record.reason = `${choice.reason}; it names model ${profile.model.version} but no model client is configured: seasonal statistics`;
     else {
       const fetched = await prefetchSamples(deps.model, profile, run, clock);

@@ -25,7 +25,7 @@ import { DEFAULT_SERVICES } from '../../functions/core/synth/services';
 import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
 import type { PartitionGeneration, SourceOption } from '../../functions/core/synth/generation-source';
 import type { RealismSection } from '../../functions/core/synth/realism-section';
-import { generateSourcedRun } from '../../functions/scenario/sources';
+import { generateSourcedRun, type WindowsOption } from '../../functions/scenario/sources';
 import { runRealism } from '../../functions/scenario/realism';
 import { SAMPLE_TIMEOUT_MS } from '../../functions/scenario/env';
 import { SageMakerModelClient } from '../../functions/adapters/model-client';
@@ -88,10 +88,14 @@ export interface DemoOptions {
   /**
    * Where the live stretch's events come from (see functions/core/synth/generation-source.ts):
    * `services` (default for the demo: detection is shown on the realistic hand-written services
-   * its baselines were learned from), `profile` or `auto` (each partition's CURRENT profile, window
-   * features from the VAE decoder through the local endpoint when the profile names a model).
+   * its baselines were learned from), `profile` or `auto` (each partition's CURRENT profile).
    */
   source?: SourceOption;
+  /**
+   * Window features of profile partitions: `stats` (default: the seasonal statistics) or `vae` (the
+   * decoder through the local endpoint, when the profile names a model).
+   */
+  windows?: WindowsOption;
   /**
    * Compare the live stretch's windows with the history's (per-feature KS, template-mix JS).
    * Default: on for a scenario run (`scenarioRun`), off otherwise.
@@ -386,7 +390,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await options.onLiveStart?.({ clients, names, alertsFile, liveStart, liveEnd, labels, capacityPoints });
     // Each partition from its source: the same resolution as a scenario run on AWS (functions/scenario/sources.ts).
     const sourced = await generateSourcedRun(
-      { start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: injected, services: DEFAULT_SERVICES, partitions: built.map((b) => b.partition), source: options.source ?? 'services' },
+      { start: liveStart, end: liveEnd, seed: seed + 1, scale, incidents: injected, services: DEFAULT_SERVICES, partitions: built.map((b) => b.partition), source: options.source ?? 'services', windows: options.windows },
       { profiles, model: model?.version ? new SageMakerModelClient({ client: awsClients().sagemakerRuntime, timeoutMs: SAMPLE_TIMEOUT_MS }) : undefined },
     );
     const live = sourced.events;

@@ -10,6 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SCENARIO_NAMES, SCENARIOS } from '../../functions/core/synth/scenarios';
 import { planScenarioRun, scenarioRunId, type ScenarioRunPlan } from '../../functions/core/synth/scenario-run';
 import { SOURCE_OPTIONS, type SourceOption } from '../../functions/core/synth/generation-source';
+import { WINDOWS_OPTIONS, type WindowsOption } from '../../functions/scenario/sources';
 import { formatRealismSection } from '../../functions/core/synth/realism-section';
 import { runDemo, type DemoResult } from './demo';
 import { wholeNumber } from './cli-args';
@@ -32,6 +33,7 @@ interface ScenarioOptions {
   seed: number;
   dataDir: string;
   source?: SourceOption;
+  windows?: WindowsOption;
   json?: boolean;
 }
 
@@ -91,9 +93,13 @@ export function registerScenarioCommand(program: Command): void {
     .option('--no-model', 'statistical detectors only (skips training the VAE)')
     .option('--seed <n>', 'random seed', wholeNumber('--seed'), 7)
     .option('--data-dir <dir>', 'where emulator data, alerts and scenario-report.json go', '.harbinger/scenario')
-    .option('--source <source>', `where the live events come from: ${SOURCE_OPTIONS.join(', ')} (auto: each partition's learned profile, VAE windows when it has a model; else the service generator)`, (v: string) => {
+    .option('--source <source>', `where the live events come from: ${SOURCE_OPTIONS.join(', ')} (auto: each partition's learned profile, else the service generator)`, (v: string) => {
       if (!(SOURCE_OPTIONS as readonly string[]).includes(v)) throw new InvalidArgumentError(`use one of ${SOURCE_OPTIONS.join(', ')}`);
       return v as SourceOption;
+    })
+    .option('--windows <from>', `window features of profile partitions: ${WINDOWS_OPTIONS.join(', ')} (stats: the seasonal statistics, the default, measured closer to real windows; vae: the VAE decoder's samples)`, (v: string) => {
+      if (!(WINDOWS_OPTIONS as readonly string[]).includes(v)) throw new InvalidArgumentError(`use one of ${WINDOWS_OPTIONS.join(', ')}`);
+      return v as WindowsOption;
     })
     .option('--json', 'print the report as JSON only')
     .addHelpText(
@@ -126,6 +132,7 @@ Examples:
         scenarioRun: { id: scenarioRunId(scenario.name, Date.now()), spec: scenario.spec, name: scenario.name },
         // --source, else the spec's "source", else auto (planScenarioRun's default).
         source: o.source ?? scenario.options.source,
+        windows: o.windows ?? scenario.options.windows,
         model: o.model,
         dataDir: o.dataDir,
         ui,

@@ -112,7 +112,7 @@ describe('scenario runs from the CURRENT profile (local state machine, emulators
     // 08:01..08:38 replayed: 37 minutes, of which the burst (4) and its grace (6) are not compared.
     const { run: r, manifest, events } = await run('itest-profile', { replay: true, quietMinutes: 30 });
     expect(manifest.generation).toEqual([
-      { partition: PARTITION, source: 'profile', windows: 'stats', profileVersion: profile.version, modelVersion: null, reason: `CURRENT profile v${profile.version}; no model: window features from its seasonal statistics` },
+      { partition: PARTITION, source: 'profile', windows: 'stats', profileVersion: profile.version, modelVersion: null, reason: `CURRENT profile v${profile.version}; window features from its seasonal statistics` },
     ]);
     expect(r.generation).toEqual(manifest.generation);
     expect(events.length).toBeGreaterThan(200);
@@ -143,7 +143,11 @@ describe('scenario runs from the CURRENT profile (local state machine, emulators
     }, 180_000);
 
     it('the window features come from the VAE decoder through the endpoint (prefetched, no fallback hour)', async () => {
-      const { manifest, events } = await run('itest-vae', { replay: false });
+      // Default windows are the seasonal statistics even with a model; "vae" asks for the decoder.
+      const byDefault = await run('itest-vae-default', { replay: false });
+      expect(byDefault.manifest.generation[0]).toMatchObject({ source: 'profile', windows: 'stats' });
+      expect(byDefault.manifest.generation[0].reason).toContain('windows "vae" samples its model instead');
+      const { manifest, events } = await run('itest-vae', { replay: false, windows: 'vae' });
       expect(manifest.generation).toEqual([
         expect.objectContaining({ partition: PARTITION, source: 'profile', windows: 'vae', profileVersion: profile.version + 1, modelVersion: MODEL_VERSION, sampling: expect.objectContaining({ hours: 2, fallbackHours: 0, calls: 1 }) }),
       ]);
@@ -163,7 +167,7 @@ describe('scenario runs from the CURRENT profile (local state machine, emulators
 
     it('the endpoint gone: the run still succeeds, on the seasonal statistics, and the manifest says why', async () => {
       await server!.stop();
-      const { manifest, events } = await run('itest-vae-down', { replay: false });
+      const { manifest, events } = await run('itest-vae-down', { replay: false, windows: 'vae' });
       expect(manifest.generation[0]).toMatchObject({ source: 'profile', windows: 'stats', modelVersion: null });
       expect(manifest.generation[0].reason).toMatch(/VAE sampling through endpoint "harbinger-vae" failed \(could not reach endpoint "harbinger-vae" \(ECONNREFUSED\)/);
       expect(events.length).toBeGreaterThan(100);

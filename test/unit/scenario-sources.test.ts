@@ -51,7 +51,7 @@ class FakeEndpoint implements ModelSampler {
 }
 
 const withModel = (p: Profile): Profile => ({ ...p, model: { version: 'vae-1', endpoint: 'harbinger-vae' } });
-const run = (over: Partial<SourcedRun> = {}): SourcedRun => ({ start: T0, end: T0 + 90 * MIN, seed: 7, scale: 1, incidents: [], services: DEFAULT_SERVICES, partitions: [PARTITION], source: 'auto', ...over });
+const run = (over: Partial<SourcedRun> = {}): SourcedRun => ({ start: T0, end: T0 + 90 * MIN, seed: 7, scale: 1, incidents: [], services: DEFAULT_SERVICES, partitions: [PARTITION], source: 'auto', windows: 'vae', ...over });
 const profiles = (map: Record<string, Profile | null>) => ({ getCurrent: async (p: string) => map[p] ?? null });
 const windowCounts = (events: Iterable<{ logGroup: string; logStream: string; timestamp: number; message: string; id: string }>, p: Profile): number[] =>
   (eventWindows(events, () => contextFromProfile(p), { rules: RULES, defaultRegion: 'eu-west-1' }).byPartition.get(p.partition) ?? []).map((w) => w.features.count);
@@ -98,6 +98,13 @@ describe('resolveSources: VAE samples through the endpoint, prefetched', () => {
     expect(counts.length).toBeGreaterThan(80);
     // About 5 lines a minute (a flow may finish with its spawned lines): far below the profile's own volume.
     expect(counts.reduce((a, b) => a + b, 0) / counts.length).toBeLessThan(8);
+  });
+
+  it('windows "stats" (the default) uses the seasonal statistics even when the profile names a model: no sample call', async () => {
+    const endpoint = new FakeEndpoint();
+    const r = await resolveSources(run({ windows: undefined }), { profiles: profiles({ [PARTITION]: withModel(profile) }), model: endpoint });
+    expect(r.generation[0]).toMatchObject({ source: 'profile', windows: 'stats' });
+    expect(endpoint.requests).toHaveLength(0);
   });
 
   it('a failing endpoint never fails the run: seasonal statistics, and the reason is recorded', async () => {

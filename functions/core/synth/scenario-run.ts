@@ -38,7 +38,7 @@ export const SCENARIO_RUN_LIMITS = {
 } as const;
 
 /** Keys of the input that say how to run (every other key belongs to the scenario spec). */
-export const RUN_OPTION_KEYS = ['replay', 'seed', 'scale', 'recordsPerSecond', 'shardCount', 'shardShare', 'leadMinutes', 'quietMinutes', 'allPartitions', 'runId', 'source'] as const;
+export const RUN_OPTION_KEYS = ['replay', 'seed', 'scale', 'recordsPerSecond', 'shardCount', 'shardShare', 'leadMinutes', 'quietMinutes', 'allPartitions', 'runId', 'source', 'windows'] as const;
 
 const runOptionsSchema = z
   .object({
@@ -53,6 +53,7 @@ const runOptionsSchema = z
     allPartitions: z.boolean().optional(),
     runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-" (at most 128)').optional(),
     source: z.enum(SOURCE_OPTIONS).optional(),
+    windows: z.enum(['stats', 'vae']).optional(),
   })
   .strict();
 
@@ -79,6 +80,11 @@ export interface ScenarioRunOptions {
    * generator), `auto` (default: the profile when the partition has one, else the services).
    */
   source: SourceOption;
+  /**
+   * Window features of profile partitions: `stats` (default; the seasonal statistics) or `vae` (the
+   * decoder through the model endpoint, when the profile names one).
+   */
+  windows: 'stats' | 'vae';
 }
 
 /** The input cannot run; the message lists what to fix. */
@@ -199,6 +205,7 @@ export function planScenarioRun(input: unknown, at: { now: number; unique?: stri
     quietMinutes: o.quietMinutes ?? SCENARIO_RUN_LIMITS.quietMinutes,
     allPartitions: o.allPartitions ?? false,
     source: o.source ?? 'auto',
+    windows: o.windows ?? 'stats',
   };
   const anchor = floorMinute(at.now) + MINUTE;
 
