@@ -110,8 +110,8 @@ export function predictionKey(partition: string, issuedAt: number, predictionId:
   return anomalyKey(partition, issuedAt, predictionId).replace(/^anomalies\//, 'predictions/');
 }
 
-/** Prefix of a partition's stored anomalies (`kind` 'anomalies') or labels ('labels') in the anomaly bucket. */
-export function partitionPrefix(kind: 'anomalies' | 'labels', partition: string): string {
+/** Prefix of a partition's stored anomalies (`kind` 'anomalies'), labels ('labels') or early warnings ('predictions') in the anomaly bucket. */
+export function partitionPrefix(kind: 'anomalies' | 'labels' | 'predictions', partition: string): string {
   return `${kind}/partition=${encodeURIComponent(partition)}/`;
 }
 

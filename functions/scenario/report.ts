@@ -8,10 +8,13 @@
  */
 import { labelAnomalies, scenarioReport, type AnomalyVerdict, type ReportOptions, type ScenarioReport } from '../core/synth/report';
 import type { IncidentLabel } from '../core/synth/incidents';
-import { readAnomalies, type AnomalyObjects } from './anomalies';
+import { readAnomalies, readPredictions, type AnomalyObjects } from './anomalies';
 import { ScenarioRunStore, type RunObjects, type StoredReport } from './store';
 import { runRealism, type RealismDeps } from './realism';
 import type { ReportSummary, ScenarioRun } from './types';
+
+/** How long before an incident a warning counts as its early warning (the forecast horizon). */
+const LEAD_WINDOW_MS = 60 * 60_000;
 
 /** Dependencies of {@link reportScenarioRun}. */
 export interface ReportDeps {
@@ -54,7 +57,9 @@ export async function reportScenarioRun(run: ScenarioRun, deps: ReportDeps): Pro
   const labels = await store.readLabels();
   const span = { start: Date.parse(run.start), end: Date.parse(run.end) };
   const anomalies = await readAnomalies(deps.anomalies, run.partitions, span);
-  const { report, labelled } = scoreScenarioRun(labels, anomalies, span, run.partitions, deps.options);
+  // Warnings up to the forecast horizon before the stretch count as the incidents' early warnings.
+  const predictions = await readPredictions(deps.anomalies, run.partitions, { start: span.start - LEAD_WINDOW_MS, end: span.end });
+  const { report, labelled } = scoreScenarioRun(labels, anomalies, span, run.partitions, { ...deps.options, predictions });
   const stored: StoredReport = { ...report, generation: run.generation };
   if (deps.realism) {
     // A realism check that cannot run (e.g. the dataset bucket unreadable) never fails the report.

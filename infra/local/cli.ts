@@ -253,6 +253,10 @@ program
   .option('--days <n>', 'days of window features to learn from', int('--days'), 14)
   .option('--epochs <n>', 'training epochs (hyperparameter; 0 trains nothing, for a deliberately poor challenger)', int('--epochs'))
   .option('--now <time>', 'reference time, ISO (default: the end of the newest day with stored windows)')
+  .option('--scenario-data <mode>', 'windows of replayed scenario runs: exclude (default) or include (clean minutes train, labelled incidents join the holdout)', (v: string) => {
+    if (v !== 'exclude' && v !== 'include') throw new InvalidArgumentError('use exclude or include');
+    return v;
+  })
   .option('--data-dir <dir>', 'where emulator data is kept (run `harbinger demo` first to fill it)', '.harbinger/demo')
   .option('--json', 'print the result as JSON only')
   .action(async (opts) => {
@@ -268,7 +272,7 @@ program
       if (built.length) say(`  baseline profiles built first (publish adds the model to them): ${built.join(', ')}`);
       const t0 = Date.now();
       const result = await runLocalRetraining(stack, {
-        input: { days: opts.days, now, ...(opts.epochs !== undefined ? { hyperParameters: { epochs: opts.epochs } } : {}) },
+        input: { days: opts.days, now, ...(opts.epochs !== undefined ? { hyperParameters: { epochs: opts.epochs } } : {}), ...(opts.scenarioData ? { scenarioData: opts.scenarioData } : {}) },
         workDir: resolve(opts.dataDir, 'retraining'),
         onState: (e) => {
           if (e.type === 'StateEntered') say(`  ${(((e.at - t0) / 1000).toFixed(1) + ' s').padStart(8)}  ${e.state}`);

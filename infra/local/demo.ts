@@ -407,6 +407,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     let windowsClosed = 0;
     let windowsScored = 0;
     const anomalies: Anomaly[] = [];
+    /** Early warnings opened during the stretch (for the report's lead times). */
+    const warnings: Array<{ partition: string; issuedAt: number }> = [];
     const alerts: SentAlert[] = [];
     const tick = async (time: number): Promise<void> => {
       simNow = time;
@@ -419,6 +421,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       }
       for (const a of s.anomalies) anomalies.push(a);
       for (const a of s.alerts) alerts.push(a);
+      for (const p of s.predictions) if (p.change === 'opened') warnings.push({ partition: p.partition, issuedAt: p.issuedAt });
       await options.onMinute?.(time);
     };
     const liveBar = ui.bar('live', liveMinutes, 'min');
@@ -445,7 +448,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     const incidentAlerts = anomalies.filter((a) => labels.some((l) => matchesIncident(l, a)));
     const partitions = built.map((b) => b.partition);
-    const { report, labelled } = scoreScenarioRun(labels, anomalies, { start: liveStart, end: liveEnd }, partitions);
+    const { report, labelled } = scoreScenarioRun(labels, anomalies, { start: liveStart, end: liveEnd }, partitions, { predictions: warnings });
     const realism =
       (options.realism ?? Boolean(options.scenarioRun))
         ? await runRealism(

@@ -65,12 +65,16 @@ export function printScenarioReport(name: string, r: DemoResult): void {
   const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
   console.log(`\nScenario ${name}`);
   for (const i of rep.incidents) {
-    const verdict = i.detected ? `CAUGHT after ${i.delayMin} min, ${i.anomalies} anomalous windows` : 'MISSED';
+    const verdict = i.detected ? `CAUGHT after ${i.delayMin} min, ${i.anomalies} anomalous windows${i.leadMin !== null ? `, warned ${i.leadMin} min before` : ''}` : 'MISSED';
     console.log(`  ${i.kind.padEnd(20)} ${i.partition.padEnd(22)} ${new Date(i.start).toISOString().slice(11, 16)}Z..${new Date(i.end).toISOString().slice(11, 16)}Z  ${verdict}`);
   }
   console.log(`  recall ${pct(rep.recall)}, precision ${pct(rep.precision)} (${rep.anomalies - rep.falseAnomalies} of ${rep.anomalies} anomalous windows on an incident)`);
   console.log(`  clean stretches: ${rep.falseAnomalies} false anomalous windows in ${rep.cleanPartitionHours.toFixed(1)} partition-hours (${rep.falseAlertsPerPartitionHour.toFixed(3)} per partition-hour)`);
   if (rep.meanDelayMin !== null) console.log(`  mean detection delay ${rep.meanDelayMin.toFixed(1)} min`);
+  console.log(
+    `  early warnings: ${rep.predictions} opened, ${rep.falsePredictions} outside incidents; ${rep.warnedBeforeDetection} incident(s) warned before detection` +
+      (rep.meanLeadMin !== null ? `, ${rep.meanLeadMin.toFixed(1)} min ahead on average` : ''),
+  );
   if (r.model) console.log(`  scored by ${r.model.version ? `VAE ${r.model.version} and the statistical detectors` : 'the statistical detectors (no model)'}`);
   console.log('  generated:');
   for (const g of r.generation) console.log(`    ${g.partition.padEnd(22)} ${g.source === 'profile' ? 'from its ' : ''}${g.reason}`);

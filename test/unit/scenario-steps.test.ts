@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AlertPublisher } from '../../functions/adapters/alert-publisher';
 import type { PutResult, RecordStream, StreamRecord } from '../../functions/adapters/record-stream';
-import { anomalyKey, EVENTS, scenarioRunKeys, windowBatchKey } from '../../functions/core/resources';
+import { anomalyKey, EVENTS, predictionKey, scenarioRunKeys, windowBatchKey } from '../../functions/core/resources';
 import { eventWindows } from '../../functions/core/offline';
 import { DEFAULT_PARTITION_RULES } from '../../functions/core/partition';
 import { contextFromProfile } from '../../functions/core/pipeline';
@@ -248,6 +248,8 @@ describe('report and publish', () => {
     await a('checkout#us-east-1', ANCHOR, 'false-1'); // before it
     await a('payments#eu-west-1', ANCHOR + MIN, 'other-partition'); // not in the run
     await a('checkout#us-east-1', ANCHOR + 30 * MIN, 'after-the-run'); // outside the stretch
+    // An early warning the closer stored 20 minutes before the first detection on the incident.
+    await anomalies.putJson(predictionKey('checkout#us-east-1', ANCHOR - 19 * MIN, 'warn-1'), { id: 'warn-1', partition: 'checkout#us-east-1', issuedAt: ANCHOR - 19 * MIN, change: 'opened' });
     const summary = await reportScenarioRun(done, { runs, anomalies });
     expect(summary).toEqual({ status: 'reported', recall: 1, precision: 2 / 3, anomalies: 3, falseAnomalies: 1, meanDelayMin: 0, incidentsDetected: 1 });
     const keys = scenarioRunKeys(run.runId);
@@ -257,7 +259,7 @@ describe('report and publish', () => {
       ['true-1', { matched: true, incident: 0, kind: 'error_burst' }],
       ['true-2', { matched: true, incident: 0, kind: 'error_burst' }],
     ]);
-    expect(JSON.parse(runs.data.get(keys.report)!)).toMatchObject({ recall: 1, anomalies: 3, falseAnomalies: 1 });
+    expect(JSON.parse(runs.data.get(keys.report)!)).toMatchObject({ recall: 1, anomalies: 3, falseAnomalies: 1, predictions: 1, warnedBeforeDetection: 1, meanLeadMin: 20 });
 
     const events: Array<{ type: string; detail: any }> = [];
     const alerts: AlertPublisher = { publish: async (type, detail) => void events.push({ type, detail }) };
