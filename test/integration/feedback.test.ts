@@ -3,8 +3,8 @@
  * the partition's alert level one bounded step (idempotently), the next scoring of the same
  * evidence stays quiet, the next retraining keeps the window, and `harbinger label` does the same.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './run-cli';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
 import { ProfileStore } from '../../functions/adapters/profile-store';
@@ -41,20 +41,7 @@ async function storeAnomaly(w: WindowFeatures, s = 0.96): Promise<Anomaly> {
   return a!;
 }
 
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/cli.ts', ...args], { env: { ...process.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args);
 
 beforeAll(async () => {
   stack = await startLocalStack();

@@ -2,8 +2,8 @@
  * `harbinger sensitivity` against the local emulators: moves a partition's alert level on its
  * CURRENT pointer (no new profile version, no retraining), and refuses what cannot be set.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './run-cli';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
 import { ProfileStore, SensitivityError } from '../../functions/adapters/profile-store';
@@ -14,21 +14,7 @@ const P = 'checkout#eu-west-1';
 let stack: LocalStack;
 let store: ProfileStore;
 
-/** Runs the CLI asynchronously: the emulators live in this process and must keep answering. */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/cli.ts', 'sensitivity', ...args], { env: { ...process.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(['sensitivity', ...args]);
 
 beforeAll(async () => {
   stack = await startLocalStack();
