@@ -50,3 +50,13 @@ export function poisson(rng: () => number, lambda: number): number {
   } while (p > l);
   return k - 1;
 }
+
+/** 32-bit mixing (murmur3 finaliser). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

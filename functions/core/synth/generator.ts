@@ -15,7 +15,7 @@
  * - an incident changes only the partition and minutes it covers.
  */
 import { stableHash } from '../hash';
-import { mulberry32, poisson } from '../random';
+import { fmix32, mulberry32, poisson } from '../random';
 import type { LogEvent } from '../types';
 import { effectAt, partitionOf, peakVolume, validateIncidents, type ActiveEffect, type IncidentSpec } from './incidents';
 import { DEFAULT_SERVICES, REGION_UTC_OFFSET_HOURS, type FlowContext, type FlowEffect, type FlowSpec, type Rng, type ServiceSpec, type StreamInfo } from './services';
@@ -68,10 +68,10 @@ function mixedWords(key: string): [number, number, number, number] {
   const h = stableHash(key);
   const hi = parseInt(h.slice(0, 8), 16) >>> 0;
   const lo = parseInt(h.slice(8, 16), 16) >>> 0;
-  const w0 = fmix((lo ^ 0x9e3779b9) >>> 0);
-  const w1 = fmix((hi ^ w0) >>> 0);
-  const w2 = fmix(((w0 + w1) ^ lo) >>> 0);
-  const w3 = fmix((w2 ^ hi ^ 0x85ebca6b) >>> 0);
+  const w0 = fmix32((lo ^ 0x9e3779b9) >>> 0);
+  const w1 = fmix32((hi ^ w0) >>> 0);
+  const w2 = fmix32(((w0 + w1) ^ lo) >>> 0);
+  const w3 = fmix32((w2 ^ hi ^ 0x85ebca6b) >>> 0);
   return [w0, w1, w2, w3];
 }
 
@@ -118,19 +118,10 @@ export function expectedEventsPerMin(spec: ServiceSpec, region: string, t: numbe
   return spec.baseRatePerMin * scale * seasonalFactor(spec, region, t) + periodic;
 }
 
-/** 32-bit integer mixing (murmur3 finaliser). */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Seed of one (run seed, partition, minute). */
 function minuteSeed(seed: number, partitionHash: number, minute: number): number {
-  return fmix((fmix((seed ^ partitionHash) >>> 0) + Math.imul(minute | 0, 0x9e3779b1)) >>> 0);
+  return fmix32((fmix32((seed ^ partitionHash) >>> 0) + Math.imul(minute | 0, 0x9e3779b1)) >>> 0);
 }
 
 /** Cumulative weights for weighted picks. */

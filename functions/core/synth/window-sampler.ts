@@ -5,7 +5,7 @@
  * seasonal statistics (the hour-of-week slot, the global statistic when the slot is null). Pure.
  */
 import { stableHash } from '../hash';
-import { mulberry32, normal, poisson } from '../random';
+import { fmix32, mulberry32, normal, poisson } from '../random';
 import { FEATURE_NAMES, type FeatureName, type Profile, type RobustStat } from '../types';
 import { expectedFor } from '../profile';
 
@@ -138,15 +138,6 @@ export function sampleFeatures(profile: Profile, ts: number, rng: () => number):
   return f;
 }
 
-/** 32-bit mixing (murmur3 finaliser). */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Seed of one (run seed, partition, minute, stream of randomness): independent of the range asked for. */
 export function minuteSeed(seed: number, partition: string, minute: number, stream = 0): number {
