@@ -3,18 +3,16 @@
  * through the real SDK clients, sets the sensitivity on the CURRENT pointer, refuses bad input with
  * a 400 and a message, follows the alerts file (predicted crossings too) and pushes Server-Sent Events.
  */
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import type { LocalStack } from '../../infra/local/local-stack';
 import { startDashboard, type Dashboard } from '../../infra/local/dashboard/server';
 import type { SeriesResponse, ScoresResponse } from '../../infra/local/dashboard/data';
 import { EVENTS, KEYS } from '../../functions/core/resources';
 import { collectDashboardEvents } from './dashboard-sse';
-import { FIXTURE_ANOMALY_ID, FIXTURE_LIVE as LIVE, FIXTURE_PARTITION as P, seedDashboardData } from './dashboard-fixture';
+import { FIXTURE_ANOMALY_ID, FIXTURE_LIVE as LIVE, FIXTURE_PARTITION as P, startSeededDashboard } from './dashboard-fixture';
 
 const MINUTE = 60_000;
 let stack: LocalStack;
@@ -32,11 +30,7 @@ async function post(body: string, contentType = 'application/json'): Promise<{ s
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack();
-  const anomaly = await seedDashboardData(stack);
-  alertsFile = join(mkdtempSync(join(tmpdir(), 'harbinger-dash-api-')), 'alerts.jsonl');
-  writeFileSync(alertsFile, JSON.stringify({ source: 'harbinger', 'detail-type': EVENTS.anomalyDetected, time: new Date(LIVE + 14 * MINUTE).toISOString(), detail: { ...anomaly, change: 'opened' } }) + '\n');
-  dash = await startDashboard({ clients: stack.clients, names: stack.names, alertsFile, port: 0, log: () => {} });
+  ({ stack, dash, alertsFile } = await startSeededDashboard('harbinger-dash-api-'));
 }, 60_000);
 
 afterAll(async () => {

@@ -6,13 +6,11 @@
  * remediation rules stored, and "Log Anomaly Predicted" events in the closer's shape are merged
  * into one prediction each.
  */
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
-import { startDashboard, type Dashboard } from '../../infra/local/dashboard/server';
+import type { LocalStack } from '../../infra/local/local-stack';
+import type { Dashboard } from '../../infra/local/dashboard/server';
 import type { SeriesResponse } from '../../infra/local/dashboard/data';
 import type { LabelResponse, LabelsResponse } from '../../infra/local/dashboard/labels';
 import type { RemediationResponse } from '../../infra/local/dashboard/remediation';
@@ -24,7 +22,7 @@ import { REMEDIATION_RULES, settleAttempt, startAttempt } from '../../functions/
 import { EVENTS, KEYS } from '../../functions/core/resources';
 import type { Prediction } from '../../functions/core/early-warning';
 import { collectDashboardEvents } from './dashboard-sse';
-import { FIXTURE_ANOMALY_ID as ID, FIXTURE_LIVE as LIVE, FIXTURE_PARTITION as P, seedDashboardData } from './dashboard-fixture';
+import { FIXTURE_ANOMALY_ID as ID, FIXTURE_LIVE as LIVE, FIXTURE_PARTITION as P, startSeededDashboard } from './dashboard-fixture';
 
 const MINUTE = 60_000;
 let stack: LocalStack;
@@ -48,12 +46,8 @@ async function storedLevel(): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  ({ stack, dash, alertsFile } = await startSeededDashboard('harbinger-dash-feedback-'));
   doc = DynamoDBDocumentClient.from(stack.clients.dynamodb);
-  const anomaly = await seedDashboardData(stack);
-  alertsFile = join(mkdtempSync(join(tmpdir(), 'harbinger-dash-feedback-')), 'alerts.jsonl');
-  writeFileSync(alertsFile, JSON.stringify({ source: 'harbinger', 'detail-type': EVENTS.anomalyDetected, time: new Date(LIVE + 14 * MINUTE).toISOString(), detail: { ...anomaly, change: 'opened' } }) + '\n');
-  dash = await startDashboard({ clients: stack.clients, names: stack.names, alertsFile, port: 0, log: () => {} });
 }, 60_000);
 
 afterAll(async () => {

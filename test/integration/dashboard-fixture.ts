@@ -4,12 +4,16 @@
  * bucket) with an error spike at 15:12, and that window's anomaly (anomaly bucket).
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LocalStack } from '../../infra/local/local-stack';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { startDashboard, type Dashboard } from '../../infra/local/dashboard/server';
 import { ProfileStore } from '../../functions/adapters/profile-store';
 import { ObjectStore } from '../../functions/adapters/object-store';
 import { buildProfile } from '../../functions/core/profile';
 import { synthWindows } from '../../functions/core/synth/windows';
-import { anomalyKey, windowFeaturesKey } from '../../functions/core/resources';
+import { anomalyKey, EVENTS, windowFeaturesKey } from '../../functions/core/resources';
 import type { Anomaly, WindowFeatures } from '../../functions/core/types';
 
 /** The seeded partition. */
@@ -57,4 +61,23 @@ export async function seedDashboardData(stack: LocalStack): Promise<Anomaly> {
   };
   await new ObjectStore({ client: stack.clients.s3, bucket: stack.names.anomalyBucket }).putJson(anomalyKey(P, anomaly.windowStart, anomaly.id), anomaly);
   return anomaly;
+}
+
+/** A seeded stack with a dashboard on it (any free port), its alerts file holding the anomaly's alert. */
+export interface SeededDashboard {
+  stack: LocalStack;
+  dash: Dashboard;
+  alertsFile: string;
+  anomaly: Anomaly;
+}
+
+/** Starts the emulators, seeds them, writes the anomaly's "Log Anomaly Detected" alert and starts the dashboard. */
+export async function startSeededDashboard(tmpPrefix: string): Promise<SeededDashboard> {
+  const stack = await startLocalStack();
+  const anomaly = await seedDashboardData(stack);
+  const alertsFile = join(mkdtempSync(join(tmpdir(), tmpPrefix)), 'alerts.jsonl');
+  const alert = { source: 'harbinger', 'detail-type': EVENTS.anomalyDetected, time: new Date(FIXTURE_LIVE + 14 * MINUTE).toISOString(), detail: { ...anomaly, change: 'opened' } };
+  writeFileSync(alertsFile, JSON.stringify(alert) + '\n');
+  const dash = await startDashboard({ clients: stack.clients, names: stack.names, alertsFile, port: 0, log: () => {} });
+  return { stack, dash, alertsFile, anomaly };
 }

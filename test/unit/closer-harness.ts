@@ -41,11 +41,14 @@ export class MemStates {
   readonly map = new Map<string, DetectorState>();
   /** Throws on the next put (a crash after publishing, before the state is saved). */
   failNext = false;
+  /** Puts attempted (stored or refused). */
+  puts = 0;
   async get(partition: string): Promise<DetectorState> {
     const s = this.map.get(partition);
     return s ? structuredClone(s) : { partition, lastWindowStart: 0, rolling: {}, recent: [], incidents: {} };
   }
   async put(state: DetectorState): Promise<boolean> {
+    this.puts++;
     if (this.failNext) {
       this.failNext = false;
       throw new Error('DynamoDB unavailable');

@@ -5,16 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { closeWindows, CIRCUIT_OPEN_REASON, NOT_CONFIGURED_REASON, type CloserDeps } from '../../functions/window-closer/closer';
-import { partialToAttributes } from '../../functions/core/features';
-import { mulberry32 } from '../../functions/core/random';
 import { CircuitBreaker } from '../../functions/core/circuit-breaker';
 import { THRESHOLD_QUANTILES, type ModelWindow, type PartitionThresholds, type ScoreResponse } from '../../functions/core/model-contract';
 import type { Profile } from '../../functions/core/types';
-import type { WindowStore, OpenWindowRef } from '../../functions/adapters/window-store';
-import type { DetectorState, DetectorStateStore } from '../../functions/adapters/detector-state-store';
+import type { WindowStore } from '../../functions/adapters/window-store';
+import { MemObjects, MemStates, MemWindows } from './closer-harness';
+import type { DetectorStateStore } from '../../functions/adapters/detector-state-store';
 import type { ObjectStore } from '../../functions/adapters/object-store';
 import type { ModelScorer } from '../../functions/adapters/model-client';
-import { DAY, MINUTE, T0, genMinute, trainProfile, type Incident } from './core-fixtures';
+import { DAY, MINUTE, T0, trainProfile, type Incident } from './core-fixtures';
 
 const MODELLED = 'checkout#eu-west-1';
 const PLAIN = 'search#eu-west-1';
@@ -25,55 +24,10 @@ const base = trainProfile(11, { partition: MODELLED }, 2).profile;
 const plain = trainProfile(12, { partition: PLAIN }, 2).profile;
 const modelled: Profile = { ...base, model: { version: 'vae-test-1' } };
 
-class MemWindows {
-  readonly items = new Map<string, Record<string, unknown>>();
-  private key = (p: string, ws: number): string => `${p}|${ws}`;
-  add(partition: string, minutes: number, incidentAt = -1, seed = 1): void {
-    const rng = mulberry32(seed);
-    for (let m = 0; m < minutes; m++) {
-      const t = START + m * MINUTE;
-      const { adds, firsts } = partialToAttributes(genMinute(rng, t, { partition }, m === incidentAt ? INCIDENT : {}));
-      this.items.set(this.key(partition, t), { ...adds, ...firsts, openShard: 'OPEN#0', partition, windowStart: t });
-    }
-  }
-  async listClosable(cutoff: number): Promise<OpenWindowRef[]> {
-    return [...this.items.values()]
-      .filter((i) => i.openShard !== undefined && Number(i.windowStart) <= cutoff)
-      .map((i) => ({ partition: String(i.partition), windowStart: Number(i.windowStart) }))
-      .sort((a, b) => a.windowStart - b.windowStart);
-  }
-  async close(ref: OpenWindowRef, now: number): Promise<Record<string, unknown> | null> {
-    const item = this.items.get(this.key(ref.partition, ref.windowStart));
-    if (!item || item.openShard === undefined) return null;
-    delete item.openShard;
-    item.closedAt = now;
-    return { ...item };
-  }
-  async read(partition: string, windowStart: number): Promise<Record<string, unknown>> {
-    return { ...(this.items.get(this.key(partition, windowStart)) ?? {}) };
-  }
-}
-
-class MemStates {
-  readonly map = new Map<string, DetectorState>();
-  puts = 0;
-  async get(partition: string): Promise<DetectorState> {
-    const s = this.map.get(partition);
-    return s ? structuredClone(s) : { partition, lastWindowStart: 0, rolling: {}, recent: [], incidents: {} };
-  }
-  async put(state: DetectorState): Promise<boolean> {
-    this.puts++;
-    const prev = this.map.get(state.partition);
-    if (prev && prev.lastWindowStart >= state.lastWindowStart) return false;
-    this.map.set(state.partition, structuredClone(state));
-    return true;
-  }
-}
-
-class MemObjects {
-  readonly docs = new Map<string, unknown>();
-  async putJson(key: string, value: unknown): Promise<void> {
-    this.docs.set(key, value);
+/** Minutes of normal traffic from START, with the incident in minute `incidentAt` (none when -1). */
+class ModelWindows extends MemWindows {
+  addRun(partition: string, minutes: number, incidentAt = -1, seed = 1): void {
+    this.add(partition, START, minutes, (m) => (m === incidentAt ? INCIDENT : {}), seed);
   }
 }
 
@@ -110,7 +64,7 @@ class StubModel implements ModelScorer {
 }
 
 function setup(opts: { model?: StubModel | null; profiles?: Profile[]; extra?: Partial<CloserDeps> } = {}) {
-  const windows = new MemWindows();
+  const windows = new ModelWindows();
   const states = new MemStates();
   const anomalies = new MemObjects();
   const datasets = new MemObjects();
@@ -138,8 +92,8 @@ const tickAfter = (minutes: number): number => START + minutes * MINUTE;
 describe('closer with a model', () => {
   it('closes every partition first, calls the model once per tick, then scores each partition in order', async () => {
     const { windows, states, datasets, deps, model } = setup();
-    windows.add(MODELLED, 6, 3, 1);
-    windows.add(PLAIN, 6, -1, 2);
+    windows.addRun(MODELLED, 6, 3, 1);
+    windows.addRun(PLAIN, 6, -1, 2);
     model!.onCall = () => {
       // Phase 1 is complete for both partitions, and no state was written yet.
       expect(datasets.docs.size).toBe(12);
@@ -174,8 +128,8 @@ describe('closer with a model', () => {
   it('chunks model calls (at most modelBatchSize windows per call, 500 by default)', async () => {
     const other: Profile = { ...trainProfile(13, { partition: 'cart#eu-west-1' }, 2).profile, model: { version: 'vae-test-1' } };
     const { windows, deps, model } = setup({ profiles: [modelled, other, plain], extra: { modelBatchSize: 4 } });
-    windows.add(MODELLED, 5, -1, 1);
-    windows.add('cart#eu-west-1', 5, -1, 3);
+    windows.addRun(MODELLED, 5, -1, 1);
+    windows.addRun('cart#eu-west-1', 5, -1, 3);
     const s = await closeWindows(tickAfter(6), deps);
     expect(model!.calls.map((c) => c.length)).toEqual([4, 4, 2]);
     expect(s.modelScored).toBe(10);
@@ -186,7 +140,7 @@ describe('closer with a model', () => {
     const breaker = new CircuitBreaker({ clock: () => wall });
     const { windows, deps, model } = setup({ extra: { modelBreaker: breaker } });
     model!.behaviour = 'fail';
-    windows.add(MODELLED, 6, 3, 1);
+    windows.addRun(MODELLED, 6, 3, 1);
     const first = await closeWindows(tickAfter(7), deps);
     expect(first.windowsScored).toBe(6 + 0); // PLAIN has no state yet: nothing to fill
     expect(first.modelFallbacks).toBe(6);
@@ -222,7 +176,7 @@ describe('closer with a model', () => {
   it('treats a malformed body as a failure', async () => {
     const { windows, deps, model } = setup();
     model!.behaviour = 'malformed';
-    windows.add(MODELLED, 3, -1, 1);
+    windows.addRun(MODELLED, 3, -1, 1);
     const s = await closeWindows(tickAfter(4), deps);
     expect(s.modelFallbacks).toBe(3);
     expect(Object.keys(s.modelFallbackReasons)[0]).toMatch(/malformed model response/);
@@ -231,7 +185,7 @@ describe('closer with a model', () => {
   it('bounds a hanging model call by the timeout', async () => {
     const { windows, deps, model } = setup({ extra: { modelTimeoutMs: 20 } });
     model!.behaviour = 'hang';
-    windows.add(MODELLED, 2, -1, 1);
+    windows.addRun(MODELLED, 2, -1, 1);
     const t0 = Date.now();
     const s = await closeWindows(tickAfter(3), deps);
     expect(Date.now() - t0).toBeLessThan(2_000);
@@ -243,7 +197,7 @@ describe('closer with a model', () => {
   it('falls back per window when the response lacks a window', async () => {
     const { windows, deps, model } = setup();
     model!.behaviour = 'partial';
-    windows.add(MODELLED, 3, -1, 1);
+    windows.addRun(MODELLED, 3, -1, 1);
     const s = await closeWindows(tickAfter(4), deps);
     expect(s.modelScored).toBe(2);
     expect(s.modelFallbacks).toBe(1);
@@ -251,8 +205,8 @@ describe('closer with a model', () => {
 
   it('without a model client: modelled profiles fall back, profiles without a model are plain statistical', async () => {
     const { windows, deps } = setup({ model: null });
-    windows.add(MODELLED, 6, 3, 1);
-    windows.add(PLAIN, 6, 3, 2);
+    windows.addRun(MODELLED, 6, 3, 1);
+    windows.addRun(PLAIN, 6, 3, 2);
     const s = await closeWindows(tickAfter(7), deps);
     expect(s.modelCalls).toBe(0);
     expect(s.modelFallbacks).toBe(6);
@@ -275,8 +229,8 @@ describe('closer with a model', () => {
     };
     const asked: string[] = [];
     const ok = setup({ extra: { thresholdsOf: async (p, profile) => (asked.push(`${p}@${profile.model?.version}`), thresholds) } });
-    ok.windows.add(MODELLED, 6, 3, 1);
-    ok.windows.add(PLAIN, 6, -1, 2);
+    ok.windows.addRun(MODELLED, 6, 3, 1);
+    ok.windows.addRun(PLAIN, 6, -1, 2);
     const s = await closeWindows(tickAfter(6), ok.deps);
     expect(asked).toEqual([`${MODELLED}@vae-test-1`]); // once per modelled partition per tick
     const a = s.anomalies.find((x) => x.partition === MODELLED && x.scoring?.mode === 'model');
@@ -286,7 +240,7 @@ describe('closer with a model', () => {
     expect(dev!.band[1]).toBeGreaterThan(dev!.band[0]);
 
     const failing = setup({ extra: { thresholdsOf: async () => { throw new Error('no bucket'); } } });
-    failing.windows.add(MODELLED, 6, 3, 1);
+    failing.windows.addRun(MODELLED, 6, 3, 1);
     const f = await closeWindows(tickAfter(6), failing.deps);
     expect(f.modelScored).toBe(6);
     expect(f.anomalies.some((x) => x.scoring?.mode === 'model')).toBe(true);
