@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CAPACITY_ENV } from '../../functions/core/resources';
 import { nagArn } from '../../infra/constructs/nag';
 import { HarbingerStack, harbingerPropsFromContext } from '../../infra/stack';
+import { actionsOf, logicalIdIn, statementsOfRole, type HasDefaultChild } from './template-helpers';
 
 const ENVIRONMENT = { account: '123456789012', region: 'eu-west-1' };
 
@@ -18,24 +19,9 @@ let app: App;
 let stack: HarbingerStack;
 let template: Template;
 
-const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
-  stack.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
+const logicalId = (construct: HasDefaultChild): string => logicalIdIn(stack, construct);
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
-
-function statementsOfRole(t: Template, roleId: string): Statement[] {
-  return Object.values(t.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const actions = actionsOf;
 
 beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

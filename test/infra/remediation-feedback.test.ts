@@ -10,24 +10,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { REMEDIATION_RULES } from '../../functions/core/remediation';
 import { EVENTS, REMEDIATION_ENV } from '../../functions/core/resources';
 import { HarbingerStack } from '../../infra/stack';
+import { logicalIdIn, statementsOfRole as statementsIn, type HasDefaultChild, type Statement } from './template-helpers';
 
 let stack: HarbingerStack;
 let template: Template;
 
-const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
-  stack.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
+const logicalId = (construct: HasDefaultChild): string => logicalIdIn(stack, construct);
 
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
-
-function statementsOfRole(roleId: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
+const statementsOfRole = (roleId: string): Statement[] => statementsIn(template, roleId);
 const own = (roleId: string): Statement[] =>
   statementsOfRole(roleId).filter((s) => ![s.Action].flat().every((a) => /^(logs|xray):/.test(a)));
 

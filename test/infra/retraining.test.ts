@@ -17,6 +17,7 @@ import { PROJECT_ROOT } from '../../infra/constructs/harbinger-function';
 import { RETRAINING_HANDLERS, RETRAINING_STEPS } from '../../infra/constructs/retraining';
 import { RETRAINING_STATES, RETRAINING_SUBSTITUTIONS, retrainingDefinitionString } from '../../infra/retraining/definition';
 import { HarbingerStack, harbingerPropsFromContext } from '../../infra/stack';
+import { actionsOf, logicalIdIn, statementsOfRole as statementsIn, type HasDefaultChild, type Statement } from './template-helpers';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -27,23 +28,10 @@ let app: App;
 let stack: HarbingerStack;
 let template: Template;
 
-const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
-  stack.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
+const logicalId = (construct: HasDefaultChild): string => logicalIdIn(stack, construct);
 const getAtt = (construct: { node: { defaultChild?: unknown } }): unknown => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-const statementsOfRole = (roleLogicalId: string): Statement[] =>
-  Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
-const actionsOf = (st: Statement): string[] => [st.Action].flat();
+const statementsOfRole = (roleLogicalId: string): Statement[] => statementsIn(template, roleLogicalId);
 const allowed = (roleLogicalId: string, action: string): Statement[] =>
   statementsOfRole(roleLogicalId).filter((st) => st.Effect === 'Allow' && actionsOf(st).includes(action));
 

@@ -24,6 +24,7 @@ import { ScenarioRunner } from '../../infra/constructs/scenario-runner';
 import { StateTable } from '../../infra/constructs/state-table';
 import { SCENARIO_STATES, SCENARIO_SUBSTITUTIONS, scenarioDefinitionString } from '../../infra/scenario/definition';
 import { HarbingerStack } from '../../infra/stack';
+import { logicalIdIn, statementsOfRole as statementsIn, type Statement } from './template-helpers';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -32,21 +33,10 @@ const ENVIRONMENT = { account: ACCOUNT, region: REGION };
 let stack: HarbingerStack;
 let template: Template;
 
-const logicalIdIn = (s: Stack, construct: { node: { defaultChild?: unknown } }): string => s.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string => logicalIdIn(stack, construct);
 const getAtt = (construct: { node: { defaultChild?: unknown } }): unknown => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-const statementsOfRole = (roleLogicalId: string): Statement[] =>
-  Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+const statementsOfRole = (roleLogicalId: string): Statement[] => statementsIn(template, roleLogicalId);
 
 /** A small stack: the scenario runner and what it needs. */
 function smallStack(app: App): { stack: Stack; runner: ScenarioRunner } {
